@@ -1,0 +1,81 @@
+/**
+ * Stage 1 of the pipeline: fetch and verify the original MNIST files.
+ *
+ *     deno task fetch [--source DIR|URL] [--data-dir DIR] [--force]
+ *
+ * @module
+ */
+
+import {
+  DATA_DIR_FLAG,
+  parseFlags,
+  resolveDataDir,
+  runMain,
+  type ScriptInfo,
+  stringFlag,
+} from "../lib/cli.ts";
+import { fetchMnist } from "../lib/fetch.ts";
+import { formatBytes, logLine, ProgressBar } from "../lib/progress.ts";
+
+const info: ScriptInfo = {
+  usage: "deno task fetch [flags]",
+  summary: `
+Fetch the four original MNIST files into <data-dir>/mnist/ and verify each
+against its pinned SHA-256. Files already present and valid are skipped.
+Without --source, the public HTTPS mirrors are tried in order.`,
+  flags: {
+    source: {
+      type: "string",
+      valueName: "DIR|URL",
+      description:
+        "local folder, file:// URL or base URL holding the .gz files (default: $MNIST_SOURCE, else the public mirrors)",
+    },
+    "data-dir": DATA_DIR_FLAG,
+    force: { type: "boolean", description: "fetch again even if up to date" },
+  },
+};
+
+runMain(async (args) => {
+  const flags = parseFlags(args, info);
+  if (!flags) return 0;
+  const dataDir = resolveDataDir(flags["data-dir"]);
+  const source = stringFlag(flags, "source") ?? Deno.env.get("MNIST_SOURCE");
+  const started = performance.now();
+  let bar: ProgressBar | undefined;
+  let barFile = "";
+  const results = await fetchMnist({
+    dataDir,
+    source,
+    force: flags.force === true,
+    onProgress: ({ file, received, total }) => {
+      if (file !== barFile) {
+        bar?.finish();
+        barFile = file;
+        bar = new ProgressBar({
+          label: file,
+          total: total ?? 0,
+          unit: "bytes",
+        });
+      }
+      bar?.update(received);
+    },
+    onFile: (result) => {
+      bar?.finish();
+      const how = result.status === "fetched" ? "verified" : "up to date";
+      logLine(
+        `${result.path}  ${formatBytes(result.bytes)}  sha256 ${
+          result.sha256.slice(0, 12)
+        }…  ${how}`,
+      );
+    },
+  });
+  const fetched = results.filter((r) => r.status === "fetched").length;
+  const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  logLine(
+    fetched === 0
+      ? `fetch: up to date (${results.length} files verified, ${seconds} s)`
+      : `fetch: ${fetched} file(s) fetched and verified, ${
+        results.length - fetched
+      } up to date (${seconds} s)`,
+  );
+});

@@ -1,0 +1,51 @@
+/**
+ * Shared test helpers: where the real MNIST files are, and temp folders.
+ *
+ * @module
+ */
+
+import { join } from "path";
+import { MNIST_FILES } from "../lib/mnist.ts";
+
+function hasMnist(dir: string): boolean {
+  try {
+    return Deno.statSync(join(dir, MNIST_FILES.train.images)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The folder holding the real MNIST `.gz` files: `MNIST_SOURCE`, else
+ * `data/mnist/`; `undefined` when neither has them. Tests that need real
+ * data pass `ignore: MNIST_DIR === undefined` so they show as ignored.
+ */
+export const MNIST_DIR: string | undefined = (() => {
+  const fromEnv = Deno.env.get("MNIST_SOURCE");
+  if (fromEnv && hasMnist(fromEnv)) return fromEnv;
+  if (hasMnist(join("data", "mnist"))) return join("data", "mnist");
+  return undefined;
+})();
+
+/** Run `fn` with a fresh temporary folder, removed afterwards. */
+export async function withTempDir<T>(
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "noisy-mnist-test-" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Names of the files in a folder, sorted (hidden temp files included). */
+export async function listDir(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return names.sort();
+}
