@@ -1,0 +1,136 @@
+/**
+ * The original study's two networks, as Keras built them, in TensorFlow.js.
+ *
+ * Parameter counts match the Keras models (BatchNorm's moving mean and
+ * variance included, as Keras' `count_params` does): 235,146 for `dense`
+ * and 282,058 for `cnn`. Kernel initialisers are Glorot-uniform and biases
+ * zero, like Keras, but seeded, so the same seed gives the same initial
+ * weights. Dropout masks are made reproducible by the training loop
+ * (see `train.ts`), so the saved model uses the stock `Dropout` layer and
+ * loads anywhere `tf.loadLayersModel` runs.
+ *
+ * @module
+ */
+
+import { tf } from "./tf.ts";
+
+/** The two architectures of the study. */
+export type ModelName = "dense" | "cnn";
+
+/** Both model names, in report order. */
+export const MODEL_NAMES: readonly ModelName[] = ["dense", "cnn"];
+
+/** Parameter counts of the original Keras models. */
+export const KERAS_PARAM_COUNTS: Readonly<Record<ModelName, number>> = {
+  dense: 235_146,
+  cnn: 282_058,
+};
+
+/** Input image shape: 28 × 28 × 1 channel. */
+export const INPUT_SHAPE: readonly [number, number, number] = [28, 28, 1];
+
+/**
+ * Deterministic per-layer seeds: layer `k` of a model built with `seed`
+ * gets its own stream, so adding a layer does not shift the others.
+ */
+function glorot(seed: number, layer: number) {
+  return tf.initializers.glorotUniform({ seed: seed * 1000 + layer });
+}
+
+/**
+ * The fully connected network: 784 → 256 → 128 → 10 with ReLU, dropout 0.3
+ * after each hidden layer and a softmax output.
+ *
+ * @example
+ * ```ts
+ * const model = buildDense(42);
+ * console.log(model.countParams()); // 235146
+ * ```
+ */
+export function buildDense(seed: number): tf.Sequential {
+  return tf.sequential({
+    name: "dense",
+    layers: [
+      tf.layers.flatten({ inputShape: [...INPUT_SHAPE], name: "flatten" }),
+      tf.layers.dense({
+        units: 256,
+        activation: "relu",
+        kernelInitializer: glorot(seed, 1),
+        name: "dense_1",
+      }),
+      tf.layers.dropout({ rate: 0.3, name: "dropout_1" }),
+      tf.layers.dense({
+        units: 128,
+        activation: "relu",
+        kernelInitializer: glorot(seed, 2),
+        name: "dense_2",
+      }),
+      tf.layers.dropout({ rate: 0.3, name: "dropout_2" }),
+      tf.layers.dense({
+        units: 10,
+        activation: "softmax",
+        kernelInitializer: glorot(seed, 3),
+        name: "output",
+      }),
+    ],
+  });
+}
+
+/**
+ * The convolutional network: two 3×3 conv blocks (128 then 64 filters,
+ * ReLU, BatchNorm, 2×2 max-pool), then dropout 0.3, dense 128 ReLU,
+ * dropout 0.3 and a softmax output.
+ *
+ * @example
+ * ```ts
+ * const model = buildCnn(42);
+ * console.log(model.countParams()); // 282058
+ * ```
+ */
+export function buildCnn(seed: number): tf.Sequential {
+  return tf.sequential({
+    name: "cnn",
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [...INPUT_SHAPE],
+        filters: 128,
+        kernelSize: 3,
+        activation: "relu",
+        kernelInitializer: glorot(seed, 1),
+        name: "conv_1",
+      }),
+      // Keras defaults (momentum 0.99, epsilon 1e-3) are tfjs' defaults too.
+      tf.layers.batchNormalization({ name: "batchnorm_1" }),
+      tf.layers.maxPooling2d({ poolSize: 2, name: "pool_1" }),
+      tf.layers.conv2d({
+        filters: 64,
+        kernelSize: 3,
+        activation: "relu",
+        kernelInitializer: glorot(seed, 2),
+        name: "conv_2",
+      }),
+      tf.layers.batchNormalization({ name: "batchnorm_2" }),
+      tf.layers.maxPooling2d({ poolSize: 2, name: "pool_2" }),
+      tf.layers.flatten({ name: "flatten" }),
+      tf.layers.dropout({ rate: 0.3, name: "dropout_1" }),
+      tf.layers.dense({
+        units: 128,
+        activation: "relu",
+        kernelInitializer: glorot(seed, 3),
+        name: "dense_1",
+      }),
+      tf.layers.dropout({ rate: 0.3, name: "dropout_2" }),
+      tf.layers.dense({
+        units: 10,
+        activation: "softmax",
+        kernelInitializer: glorot(seed, 4),
+        name: "output",
+      }),
+    ],
+  });
+}
+
+/** Build a model by name. */
+export function buildModel(name: ModelName, seed: number): tf.Sequential {
+  return name === "dense" ? buildDense(seed) : buildCnn(seed);
+}

@@ -1,0 +1,79 @@
+/**
+ * Training recipes: the original study's settings as plain typed objects,
+ * which the scripts' flags override field by field.
+ *
+ * @module
+ */
+
+import type { ModelName } from "./models.ts";
+
+/** Halve the learning rate when validation loss stops improving (Keras). */
+export interface ReduceLrOnPlateau {
+  /** Multiply the rate by this (0.5). */
+  factor: number;
+  /** Epochs without improvement before reducing (3). */
+  patience: number;
+  /** Never go below this rate (1e-5). */
+  minLr: number;
+  /** Improvement smaller than this does not count (Keras: 1e-4). */
+  minDelta: number;
+}
+
+/** Stop when validation loss stops improving (Keras). */
+export interface EarlyStopping {
+  /** Epochs without improvement before stopping (5). */
+  patience: number;
+  /** Put back the weights of the best epoch at the end. */
+  restoreBestWeights: boolean;
+}
+
+/** Everything that decides how a model is trained. */
+export interface Recipe {
+  /** Which architecture. */
+  model: ModelName;
+  /** Optimizer (Keras defaults for its other settings). */
+  optimizer: "adam" | "rmsprop";
+  /** Initial learning rate. */
+  learningRate: number;
+  /** Images per gradient step. */
+  batchSize: number;
+  /** Maximum number of epochs. */
+  epochs: number;
+  /** Fraction of the training split held out for validation (seeded). */
+  validationSplit: number;
+  /** Seed of initial weights, hold-out, shuffles and dropout. */
+  seed: number;
+  /** Learning-rate schedule, if any. */
+  reduceLrOnPlateau?: ReduceLrOnPlateau;
+  /** Early stopping, if any. */
+  earlyStopping?: EarlyStopping;
+}
+
+/** The study's recipes (DESIGN.md, "Models"). */
+export const RECIPES: Readonly<Record<ModelName, Recipe>> = {
+  dense: {
+    model: "dense",
+    optimizer: "rmsprop",
+    learningRate: 1e-3,
+    batchSize: 128,
+    epochs: 15,
+    validationSplit: 0.2,
+    seed: 42,
+  },
+  cnn: {
+    model: "cnn",
+    optimizer: "adam",
+    learningRate: 1e-3,
+    batchSize: 32,
+    epochs: 15,
+    validationSplit: 0.2,
+    seed: 42,
+    reduceLrOnPlateau: {
+      factor: 0.5,
+      patience: 3,
+      minLr: 1e-5,
+      minDelta: 1e-4,
+    },
+    earlyStopping: { patience: 5, restoreBestWeights: true },
+  },
+};

@@ -1,0 +1,12 @@
+/**
+ * Stage 3: train the study's dense network on the noisy dataset.
+ *
+ *     deno task train:dense [--epochs N] [--limit N] [--resume] [--help]
+ *
+ * @module
+ */
+
+import { runMain } from "../lib/cli.ts";
+import { runTrainScript } from "../lib/train_cli.ts";
+
+runMain((args) => runTrainScript("dense", args));

@@ -1,0 +1,88 @@
+import assert from "assert";
+import { initBackend } from "../lib/backend.ts";
+import { loadMnist, takeFirst } from "../lib/mnist.ts";
+import { RECIPES } from "../lib/recipes.ts";
+import { type EpochRecord, holdOut, train } from "../lib/train.ts";
+import { MNIST_DIR, withTempDir } from "./helpers.ts";
+
+await initBackend("auto");
+
+/** The deterministic part of an epoch record (not its timings). */
+function numbers(history: EpochRecord[]) {
+  return history.map(({ epoch, loss, accuracy, valLoss, valAccuracy, lr }) => ({
+    epoch,
+    loss,
+    accuracy,
+    valLoss,
+    valAccuracy,
+    lr,
+  }));
+}
+
+Deno.test("the hold-out is a seeded 80/20 partition of the indices", () => {
+  const a = holdOut(1000, 0.2, 1);
+  assert.equal(a.train.length, 800);
+  assert.equal(a.validation.length, 200);
+  const all = new Set([...a.train, ...a.validation]);
+  assert.equal(all.size, 1000);
+  assert.deepEqual(holdOut(1000, 0.2, 1), a);
+  assert.notDeepEqual(holdOut(1000, 0.2, 2).validation, a.validation);
+});
+
+Deno.test({
+  name:
+    "resuming after a simulated interruption replays the uninterrupted run exactly",
+  ignore: MNIST_DIR === undefined,
+  async fn() {
+    const data = takeFirst(await loadMnist(MNIST_DIR!, "train"), 640);
+    const recipe = { ...RECIPES.dense, epochs: 3, batchSize: 64, seed: 5 };
+    const straight = await train({ recipe, data, fingerprint: "f" });
+    const straightWeights = straight.model.getWeights().map((w) =>
+      Array.from(w.dataSync())
+    );
+    straight.model.dispose();
+
+    await withTempDir(async (dir) => {
+      const checkpointPath = `${dir}/checkpoint.bin`;
+      // Stop mid-epoch 2 (after 3 + 8 + 3 batches; 8 batches per epoch).
+      let batches = 0;
+      const first = await train({
+        recipe,
+        data,
+        fingerprint: "f",
+        checkpointPath,
+        onBatch: () => batches++,
+        shouldStop: () => batches >= 11,
+      });
+      assert.ok(first.interrupted);
+      assert.equal(first.epochsRun, 1);
+      first.model.dispose();
+      const resumed = await train({
+        recipe,
+        data,
+        fingerprint: "f",
+        checkpointPath,
+        resume: true,
+      });
+      assert.ok(!resumed.interrupted);
+      assert.deepEqual(numbers(resumed.history), numbers(straight.history));
+      const weights = resumed.model.getWeights().map((w) =>
+        Array.from(w.dataSync())
+      );
+      assert.deepEqual(weights, straightWeights);
+      resumed.model.dispose();
+
+      // A checkpoint of other parameters is refused, not silently reused.
+      await assert.rejects(
+        train({
+          recipe,
+          data,
+          fingerprint: "other",
+          checkpointPath,
+          resume: true,
+        }),
+        /other parameters/,
+      );
+    });
+  },
+});
