@@ -121,7 +121,8 @@ export interface TrainResult {
 /** A checkpoint that belongs to another run. */
 export class ResumeError extends NoisyMnistError {}
 
-function makeOptimizer(recipe: Recipe): tf.Optimizer {
+/** The recipe's optimizer with Keras' default settings. */
+export function makeOptimizer(recipe: Recipe): tf.Optimizer {
   // Keras defaults: Adam β=(0.9, 0.999), RMSprop ρ=0.9, both ε=1e-7.
   return recipe.optimizer === "adam"
     ? tf.train.adam(recipe.learningRate, 0.9, 0.999, 1e-7)
@@ -160,7 +161,11 @@ export function holdOut(
   };
 }
 
-function trainStep(
+/**
+ * One gradient step on a batch; returns its mean loss and the number of
+ * images it classified correctly (before the update).
+ */
+export function trainStep(
   model: tf.Sequential,
   optimizer: tf.Optimizer,
   variables: tf.Variable[],

@@ -1,0 +1,243 @@
+/**
+ * `deno task bench`: training and inference throughput per backend and
+ * model (medians over repeats), augmentation throughput, and — with
+ * `--peer` — the same models in PyTorch on the same machine in the same
+ * run, with the ratio ours / PyTorch.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "url";
+import { tf } from "../lib/tf.ts";
+import {
+  numberFlag,
+  parseFlags,
+  runMain,
+  type ScriptInfo,
+  stringFlag,
+} from "../lib/cli.ts";
+import { type BackendName, BACKENDS, initBackend } from "../lib/backend.ts";
+import { measureThroughput, type Throughput } from "../lib/benchmark.ts";
+import { MODEL_NAMES, type ModelName } from "../lib/models.ts";
+import { UsageError } from "../lib/errors.ts";
+import { logLine } from "../lib/progress.ts";
+
+const info: ScriptInfo = {
+  usage: "deno task bench [flags]",
+  summary: `
+Measure training images/s (each model's recipe batch size), inference
+images/s (batch 1,000) per backend and model, as medians over repeats.
+With --peer, also run bench/peer_pytorch.py (needs python3 with torch,
+e.g. Debian's python3-torch) and print ours / PyTorch.`,
+  flags: {
+    backends: {
+      type: "string",
+      valueName: "LIST",
+      description: "comma-separated backends",
+      default: BACKENDS.join(","),
+    },
+    models: {
+      type: "string",
+      valueName: "LIST",
+      description: "comma-separated models",
+      default: MODEL_NAMES.join(","),
+    },
+    repeats: {
+      type: "string",
+      valueName: "N",
+      description: "timed repeats per figure",
+      default: "5",
+    },
+    peer: {
+      type: "boolean",
+      description: "also run the PyTorch peer and print ratios",
+    },
+    json: {
+      type: "boolean",
+      description: "print one JSON object instead of a table",
+    },
+  },
+};
+
+/** PyTorch's figures for one model. */
+interface PeerFigures {
+  train_images_per_s: number;
+  infer_images_per_s: number;
+  batch: number;
+}
+
+/** What `peer_pytorch.py --json` prints. */
+interface PeerResult {
+  torch: string;
+  threads: number;
+  models: Partial<Record<ModelName, PeerFigures>>;
+}
+
+function parseList<T extends string>(
+  raw: string | undefined,
+  allowed: readonly T[],
+  flag: string,
+): T[] {
+  const items = (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) {
+      throw new UsageError(
+        `--${flag}: unknown "${item}"; choose from ${allowed.join(", ")}`,
+      );
+    }
+  }
+  return items as T[];
+}
+
+async function findTorchPython(): Promise<string | undefined> {
+  for (const python of ["/usr/bin/python3", "python3"]) {
+    try {
+      const probe = await new Deno.Command(python, {
+        args: ["-c", "import torch"],
+        stdout: "null",
+        stderr: "null",
+      })
+        .output();
+      if (probe.success) return python;
+    } catch {
+      // Not installed under this name; try the next.
+    }
+  }
+  return undefined;
+}
+
+async function runPeer(
+  models: ModelName[],
+  repeats: number,
+): Promise<PeerResult | string> {
+  const python = await findTorchPython();
+  if (!python) {
+    return "no python3 with torch found (Debian: apt-get install python3-torch)";
+  }
+  const script = fileURLToPath(new URL("./peer_pytorch.py", import.meta.url));
+  const out = await new Deno.Command(python, {
+    args: [
+      script,
+      "--json",
+      "--models",
+      models.join(","),
+      "--repeats",
+      String(repeats),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    return `peer_pytorch.py failed: ${
+      new TextDecoder().decode(out.stderr).trim().split("\n").at(-1)
+    }`;
+  }
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as PeerResult;
+}
+
+function cpuModel(): string {
+  try {
+    const line = Deno.readTextFileSync("/proc/cpuinfo").split("\n").find((l) =>
+      l.startsWith("model name")
+    );
+    return line?.split(":")[1].trim() ?? "unknown CPU";
+  } catch {
+    return "unknown CPU";
+  }
+}
+
+const fmt = (n: number | undefined) =>
+  n === undefined ? "—" : Math.round(n).toLocaleString("en-US");
+const ratio = (a: number, b: number | undefined) =>
+  b ? (a / b).toFixed(2) + "×" : "—";
+
+runMain(async (args) => {
+  const flags = parseFlags(args, info);
+  if (!flags) return 0;
+  const backends = parseList<BackendName>(
+    stringFlag(flags, "backends"),
+    BACKENDS,
+    "backends",
+  );
+  const models = parseList<ModelName>(
+    stringFlag(flags, "models"),
+    MODEL_NAMES,
+    "models",
+  );
+  const repeats = numberFlag(flags, "repeats", { integer: true, min: 1 }) ?? 5;
+
+  const peer = flags.peer ? await runPeer(models, repeats) : undefined;
+  if (typeof peer === "string") logLine(`peer skipped: ${peer}`);
+  const results:
+    (Throughput & { backend: BackendName; customKernels: string[] })[] = [];
+  for (const backend of backends) {
+    const started = await initBackend(backend);
+    for (const model of models) {
+      if (!flags.json) logLine(`measuring ${model} on ${backend}…`);
+      results.push({
+        ...measureThroughput(model, { repeats }),
+        backend,
+        customKernels: started.customKernels,
+      });
+    }
+  }
+  const peerModels = typeof peer === "object" ? peer.models : {};
+  const machine = {
+    cpu: cpuModel(),
+    cores: navigator.hardwareConcurrency,
+    deno: Deno.version.deno,
+    tfjs: tf.version.tfjs,
+  };
+  if (flags.json) {
+    console.log(
+      JSON.stringify(
+        { machine, results, peer: typeof peer === "object" ? peer : null },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  console.log(
+    `${machine.cpu}, ${machine.cores} cores, Deno ${machine.deno}, tfjs ${machine.tfjs}` +
+      (typeof peer === "object"
+        ? `, PyTorch ${peer.torch} (${peer.threads} threads)`
+        : ""),
+  );
+  const header = [
+    "backend",
+    "model",
+    "batch",
+    "train img/s",
+    "infer img/s",
+    "torch train",
+    "torch infer",
+    "train ratio",
+    "infer ratio",
+  ];
+  const rows = results.map((r) => {
+    const p = peerModels[r.model];
+    return [
+      r.backend,
+      r.model,
+      String(r.batchSize),
+      fmt(r.trainImagesPerSecond),
+      fmt(r.inferImagesPerSecond),
+      fmt(p?.train_images_per_s),
+      fmt(p?.infer_images_per_s),
+      ratio(r.trainImagesPerSecond, p?.train_images_per_s),
+      ratio(r.inferImagesPerSecond, p?.infer_images_per_s),
+    ];
+  });
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => r[i].length))
+  );
+  for (const row of [header, ...rows]) {
+    console.log(
+      row.map((cell, i) =>
+        i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])
+      ).join("  "),
+    );
+  }
+  return 0;
+});
