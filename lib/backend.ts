@@ -29,8 +29,10 @@ export interface BackendInfo {
   name: BackendName;
   /** tfjs version. */
   tfjs: string;
-  /** Kernels this project registered on it (fast or missing ones). */
+  /** Kernels this project registered on it (fast, fixed or missing ones). */
   customKernels: string[];
+  /** The matrix product the custom kernels use. */
+  gemm: "openblas" | "wasm-xnnpack" | "js";
 }
 
 /** Parse a `--backend` value: a backend name or `auto`. */
@@ -79,10 +81,12 @@ export async function initBackend(
   const candidates = requested === "auto" ? BACKENDS : [requested];
   for (const name of candidates) {
     if (await tryBackend(name)) {
+      const kernels = registerTrainingKernels(name);
       return {
         name,
         tfjs: tf.version.tfjs,
-        customKernels: registerTrainingKernels(name),
+        customKernels: kernels.kernels,
+        gemm: kernels.gemm,
       };
     }
   }

@@ -35,6 +35,8 @@ export interface ToolVersions {
   tfjs?: string;
   /** tfjs backend name, for stages that use it. */
   backend?: string;
+  /** Matrix product of the custom kernels (`openblas`, `wasm-xnnpack`…). */
+  gemm?: string;
 }
 
 /** The `manifest.json` every stage writes. */

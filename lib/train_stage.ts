@@ -50,6 +50,8 @@ export interface ModelMetrics {
   limit: number | null;
   /** The backend that trained it. */
   backend: string;
+  /** The matrix product its custom kernels used. */
+  gemm: string;
   /** tfjs version. */
   tfjs: string;
   /** Epochs completed. */
@@ -146,11 +148,7 @@ export async function runTrainStage(
 
   const backend = await initBackend(options.backend);
   log(
-    `train:${options.model}: backend ${backend.name} (tfjs ${backend.tfjs}${
-      backend.customKernels.length
-        ? `, custom kernels: ${backend.customKernels.join(", ")}`
-        : ""
-    })`,
+    `train:${options.model}: backend ${backend.name}, tfjs ${backend.tfjs}, ${backend.customKernels.length} custom kernels, matmul ${backend.gemm}`,
   );
   const fullTrain = await loadNoisy(noisyDir, "train");
   const trainSplit = options.limit
@@ -195,6 +193,7 @@ export async function runTrainStage(
     recipe: options.recipe,
     limit: options.limit ?? null,
     backend: backend.name,
+    gemm: backend.gemm,
     tfjs: backend.tfjs,
     epochsRun: result.epochsRun,
     bestEpoch: result.bestEpoch,

@@ -1,19 +1,57 @@
 /**
- * Kernels this project registers on tfjs backends: ones a backend lacks
- * for training (the wasm backend has no `Conv2DBackpropFilter`) and
- * faster replacements for slow ones. Each is tested against tfjs'
- * reference kernel.
+ * Kernels this project registers on tfjs backends: the ones a backend
+ * lacks for training (wasm has no `Conv2DBackpropFilter`), replacements
+ * for wrong ones (wasm's `MaxPoolGrad` drops gradients; its `_FusedMatMul`
+ * mishandles transposed inputs) and faster ones for slow ones (conv
+ * backprops, transposed matmuls, the reductions BatchNorm uses). Heavy
+ * kernels lower to one GEMM: OpenBLAS through Deno's FFI when the library
+ * and `--allow-ffi` are there, else the backend's own matmul. Each kernel
+ * is tested against tfjs' reference cpu kernel (tests/kernels_test.ts).
  *
  * @module
  */
 
-import type { BackendName } from "../backend.ts";
+import {
+  type FastKernelOptions,
+  type FastKernelReport,
+  registerFastKernels,
+} from "./register.ts";
+
+export { type FastKernelOptions, type FastKernelReport, registerFastKernels };
+export {
+  type Blas,
+  loadBlas,
+  type LoadBlasOptions,
+  type Sgemm,
+} from "./blas.ts";
 
 /**
- * Register the training kernels for `backend`; returns the kernel names
- * registered (none twice, however often it is called).
+ * Register the training kernels for `backend` ("wasm" or "cpu").
+ * `NOISY_MNIST_BLAS=0` in the environment keeps OpenBLAS out (for
+ * comparisons, or to match a run made without it).
+ *
+ * @example
+ * ```ts
+ * await tf.setBackend("wasm");
+ * const report = registerTrainingKernels("wasm");
+ * console.log(report.gemm); // "openblas" or "wasm-xnnpack"
+ * ```
  */
-export function registerTrainingKernels(backend: BackendName): string[] {
-  void backend;
-  return [];
+export function registerTrainingKernels(
+  backend: "wasm" | "cpu",
+  options: FastKernelOptions = {},
+): FastKernelReport {
+  const blasAllowed = readEnv("NOISY_MNIST_BLAS") !== "0";
+  return registerFastKernels(backend, {
+    ...options,
+    blas: blasAllowed ? options.blas ?? true : false,
+  });
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // no --allow-env: use the defaults
+  }
 }
