@@ -7,23 +7,7 @@
  * @module
  */
 
-/** Mix 32-bit words into one 32-bit hash (murmur3 finaliser per word). */
-function mix(words: readonly number[]): number {
-  let h = 0x9e3779b9;
-  for (const word of words) {
-    let k = Math.imul(word | 0, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { KeyedRng } from "./rng.ts";
 
 /** Purposes of training randomness, each its own stream. */
 export type StreamPurpose = "holdout" | "shuffle" | "dropout";
@@ -35,21 +19,24 @@ const PURPOSE_CODE: Record<StreamPurpose, number> = {
 };
 
 /**
- * A uniform [0, 1) generator (mulberry32) keyed by seed, purpose and
- * counters.
+ * A uniform [0, 1) generator keyed by seed, purpose and up to two counters
+ * (epoch, batch), built on the same counter-based generator as the
+ * augmentation (`rng.ts`). Purposes use key slots 100+ so they can never
+ * collide with the augmentation's split ids.
  */
 export function keyedUniform(
   seed: number,
   purpose: StreamPurpose,
-  ...counters: number[]
+  epoch = 0,
+  batch = 0,
 ): () => number {
-  let state = mix([seed, PURPOSE_CODE[purpose], ...counters]);
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new KeyedRng().reseed(
+    seed,
+    100 + PURPOSE_CODE[purpose],
+    epoch,
+    batch,
+  );
+  return () => rng.nextDouble();
 }
 
 /** A permutation of 0..n-1 (Fisher–Yates) drawn from `uniform`. */
