@@ -9,7 +9,7 @@
 import { tf } from "./tf.ts";
 import { buildModel, type ModelName } from "./models.ts";
 import { RECIPES } from "./recipes.ts";
-import { makeOptimizer, trainStep } from "./train.ts";
+import { makeOptimizer, trainStep } from "./replica.ts";
 
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {

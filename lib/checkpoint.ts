@@ -36,12 +36,11 @@ interface Header {
 /** A checkpoint that cannot be read. */
 export class CheckpointError extends NoisyMnistError {}
 
-/** Write `state` and tensor `groups` to `path` atomically. */
-export async function writeCheckpoint(
-  path: string,
+/** Encode `state` and tensor `groups` into checkpoint bytes. */
+export async function encodeCheckpoint(
   state: Json,
   groups: Record<string, TensorGroup>,
-): Promise<void> {
+): Promise<Uint8Array> {
   const headerGroups: Record<string, GroupHeader> = {};
   const chunks: Uint8Array[] = [];
   let offset = 0;
@@ -66,7 +65,16 @@ export async function writeCheckpoint(
     out.set(chunk, at);
     at += chunk.length;
   }
-  await writeFileAtomic(path, out);
+  return out;
+}
+
+/** Write `state` and tensor `groups` to `path` atomically. */
+export async function writeCheckpoint(
+  path: string,
+  state: Json,
+  groups: Record<string, TensorGroup>,
+): Promise<void> {
+  await writeFileAtomic(path, await encodeCheckpoint(state, groups));
 }
 
 /** A checkpoint read back: its state and tensor groups (caller disposes). */
@@ -79,16 +87,21 @@ export interface Checkpoint {
 
 /** Read a checkpoint written by {@link writeCheckpoint}. */
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
-  const bytes = await Deno.readFile(path);
+  return decodeCheckpoint(await Deno.readFile(path), path);
+}
+
+/** Decode checkpoint bytes; `label` names them in errors. */
+export function decodeCheckpoint(bytes: Uint8Array, label: string): Checkpoint {
   const bad = (why: string) =>
-    new CheckpointError(`${path}: ${why}; delete it or rerun with --force`);
+    new CheckpointError(`${label}: ${why}; delete it or rerun with --force`);
   if (
     bytes.length < MAGIC.length + 4 ||
     !MAGIC.every((b, i) => bytes[i] === b)
   ) {
     throw bad("not a noisy-mnist checkpoint");
   }
-  const headerLength = new DataView(bytes.buffer).getUint32(MAGIC.length, true);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(MAGIC.length, true);
   const start = MAGIC.length + 4;
   if (start + headerLength > bytes.length) throw bad("truncated header");
   let header: Header;

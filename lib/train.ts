@@ -15,10 +15,12 @@
 
 import { tf } from "./tf.ts";
 import { gatherBatch, type MnistSplit } from "./mnist.ts";
-import { buildModel } from "./models.ts";
 import type { Recipe } from "./recipes.ts";
 import { predictProbabilities, summarizeProbabilities } from "./evaluate.ts";
 import { keyedUniform, permutation } from "./train_rng.ts";
+import { Replica } from "./replica.ts";
+import { DataParallel } from "./data_parallel.ts";
+import type { BackendName } from "./backend.ts";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { exists } from "./fsutil.ts";
 import { NoisyMnistError } from "./errors.ts";
@@ -94,6 +96,13 @@ export interface TrainOptions {
   onEpoch?: (record: EpochRecord) => void;
   /** Polled between batches: true saves a checkpoint and returns early. */
   shouldStop?: () => boolean;
+  /**
+   * Replicas training in parallel (this thread + Workers); default 1. Part
+   * of a run's identity: BatchNorm sees batch/replicas images per shard.
+   */
+  workers?: number;
+  /** Backend the worker replicas start (default: the active one). */
+  backend?: BackendName;
 }
 
 /** What {@link train} returns. */
@@ -121,32 +130,6 @@ export interface TrainResult {
 /** A checkpoint that belongs to another run. */
 export class ResumeError extends NoisyMnistError {}
 
-/** The recipe's optimizer with Keras' default settings. */
-export function makeOptimizer(recipe: Recipe): tf.Optimizer {
-  // Keras defaults: Adam β=(0.9, 0.999), RMSprop ρ=0.9, both ε=1e-7.
-  return recipe.optimizer === "adam"
-    ? tf.train.adam(recipe.learningRate, 0.9, 0.999, 1e-7)
-    : tf.train.rmsprop(recipe.learningRate, 0.9, 0, 1e-7, false);
-}
-
-/** tfjs optimizers read `learningRate` at every step but declare it protected. */
-interface MutableRate {
-  learningRate: number;
-}
-
-/** Adam's running powers of β₁ and β₂, which `setWeights` only approximates. */
-interface AdamPowers {
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-}
-
-function adamPowers(optimizer: tf.Optimizer): AdamPowers | undefined {
-  const candidate = optimizer as unknown as Partial<AdamPowers>;
-  return candidate.accBeta1 && candidate.accBeta2
-    ? { accBeta1: candidate.accBeta1, accBeta2: candidate.accBeta2 }
-    : undefined;
-}
-
 /** The seeded 80/20 split of image indices into training and validation. */
 export function holdOut(
   count: number,
@@ -159,45 +142,6 @@ export function holdOut(
     train: order.slice(0, count - validationCount),
     validation: order.slice(count - validationCount),
   };
-}
-
-/**
- * One gradient step on a batch; returns its mean loss and the number of
- * images it classified correctly (before the update).
- */
-export function trainStep(
-  model: tf.Sequential,
-  optimizer: tf.Optimizer,
-  variables: tf.Variable[],
-  xs: tf.Tensor4D,
-  ys: tf.Tensor2D,
-): { loss: number; correct: number } {
-  const [lossTensor, correctTensor] = tf.tidy(() => {
-    let correct: tf.Tensor | undefined;
-    const loss = optimizer.minimize(
-      () => {
-        const probabilities = model.apply(xs, {
-          training: true,
-        }) as tf.Tensor2D;
-        correct = tf.keep(
-          tf.sum(
-            tf.cast(tf.equal(probabilities.argMax(1), ys.argMax(1)), "int32"),
-          ),
-        );
-        return tf.mean(
-          tf.metrics.categoricalCrossentropy(ys, probabilities),
-        ) as tf.Scalar;
-      },
-      true,
-      variables,
-    );
-    return [loss!, correct!];
-  });
-  const loss = lossTensor.dataSync()[0];
-  const correct = correctTensor.dataSync()[0];
-  lossTensor.dispose();
-  correctTensor.dispose();
-  return { loss, correct };
 }
 
 function freshState(fingerprint: string, recipe: Recipe): LoopState {
@@ -220,22 +164,12 @@ function freshState(fingerprint: string, recipe: Recipe): LoopState {
 async function saveCheckpoint(
   path: string,
   state: LoopState,
-  model: tf.Sequential,
-  optimizer: tf.Optimizer,
+  replica: Replica,
   bestWeights: tf.Tensor[] | undefined,
 ): Promise<void> {
-  const optimizerWeights = await optimizer.getWeights();
-  const powers = adamPowers(optimizer);
-  const groups: Record<string, tf.Tensor[]> = {
-    model: model.getWeights(),
-    optimizer: optimizerWeights.map((w) => w.tensor),
-  };
-  if (powers) groups.adamPowers = [powers.accBeta1, powers.accBeta2];
+  const { groups, optimizerNames } = await replica.snapshot();
   if (bestWeights) groups.best = bestWeights;
-  const json = {
-    ...state,
-    optimizerNames: optimizerWeights.map((w) => w.name),
-  } as unknown as Json;
+  const json = { ...state, optimizerNames } as unknown as Json;
   await writeCheckpoint(path, json, groups);
 }
 
@@ -260,9 +194,8 @@ function disposeAll(tensors: readonly tf.Tensor[] | undefined): void {
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { recipe, data } = options;
-  const model = buildModel(recipe.model, recipe.seed);
-  const optimizer = makeOptimizer(recipe);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const replica = new Replica(recipe);
+  const model = replica.model;
   const split = holdOut(data.count, recipe.validationSplit, recipe.seed);
   const batches = Math.ceil(split.train.length / recipe.batchSize);
   let state = freshState(options.fingerprint, recipe);
@@ -273,36 +206,38 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await exists(options.checkpointPath)
   ) {
     const checkpoint = await readCheckpoint(options.checkpointPath);
-    const saved = checkpoint.state as unknown as LoopState & {
-      optimizerNames: string[];
-    };
+    const saved = checkpoint.state as unknown as
+      & LoopState
+      & { optimizerNames: string[] };
     if (saved.fingerprint !== options.fingerprint) {
       disposeAll(Object.values(checkpoint.groups).flat());
+      replica.dispose();
       throw new ResumeError(
         `${options.checkpointPath} was made with other parameters or inputs; drop --resume (or use --force) to start over`,
       );
     }
-    model.setWeights(checkpoint.groups.model);
-    await optimizer.setWeights(
-      checkpoint.groups.optimizer.map((tensor, i) => ({
-        name: saved.optimizerNames[i],
-        tensor,
-      })),
-    );
-    const powers = adamPowers(optimizer);
-    if (powers && checkpoint.groups.adamPowers) {
-      powers.accBeta1.assign(checkpoint.groups.adamPowers[0] as tf.Scalar);
-      powers.accBeta2.assign(checkpoint.groups.adamPowers[1] as tf.Scalar);
-    }
+    await replica.restore({
+      groups: checkpoint.groups,
+      optimizerNames: saved.optimizerNames,
+    });
     bestWeights = checkpoint.groups.best;
     disposeAll(checkpoint.groups.model);
     disposeAll(checkpoint.groups.adamPowers);
     const { optimizerNames: _, ...loop } = saved;
     state = loop;
   }
-  (optimizer as unknown as MutableRate).learningRate = state.lr;
+  replica.setLearningRate(state.lr);
+  const replicas = options.workers ?? 1;
+  const parallel = replicas > 1
+    ? await DataParallel.start(
+      replica,
+      replicas,
+      options.backend ?? (tf.getBackend() as BackendName),
+      recipe,
+      state.lr,
+    )
+    : undefined;
 
-  const originalRandom = Math.random;
   let interrupted = false;
   let lastYield = performance.now();
   try {
@@ -320,20 +255,26 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           (i) => split.train[i],
         );
         const batch = gatherBatch(data, picked);
-        const xs = tf.tensor4d(batch.pixels, [
-          batch.n,
-          data.rows,
-          data.cols,
-          1,
-        ]);
-        const ys = tf.tensor2d(batch.oneHot, [batch.n, 10]);
         const stepStart = performance.now();
-        Math.random = keyedUniform(recipe.seed, "dropout", epoch, b);
-        const step = trainStep(model, optimizer, variables, xs, ys);
-        Math.random = originalRandom;
+        let step: { loss: number; correct: number };
+        if (parallel) {
+          step = await parallel.step(batch, data.rows, data.cols, epoch, b);
+        } else {
+          const xs = tf.tensor4d(batch.pixels, [
+            batch.n,
+            data.rows,
+            data.cols,
+            1,
+          ]);
+          const ys = tf.tensor2d(batch.oneHot, [batch.n, 10]);
+          step = replica.step(
+            xs,
+            ys,
+            keyedUniform(recipe.seed, "dropout", epoch, b),
+          );
+          tf.dispose([xs, ys]);
+        }
         const stepSeconds = (performance.now() - stepStart) / 1000;
-        xs.dispose();
-        ys.dispose();
         state.trainSeconds += stepSeconds;
         state.imagesTrained += batch.n;
         state.partial.lossSum += step.loss * batch.n;
@@ -361,7 +302,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       if (interrupted) break;
 
-      const probabilities = predictProbabilities(model, data, split.validation);
+      const probabilities = parallel
+        ? await predictInParallel(parallel, data, split.validation)
+        : predictProbabilities(model, data, split.validation);
       const validation = summarizeProbabilities(
         probabilities,
         Array.from(split.validation, (i) => data.labels[i]),
@@ -404,7 +347,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         } else if (++state.plateau.wait >= plateau.patience) {
           if (state.lr > plateau.minLr) {
             state.lr = Math.max(state.lr * plateau.factor, plateau.minLr);
-            (optimizer as unknown as MutableRate).learningRate = state.lr;
+            replica.setLearningRate(state.lr);
+            parallel?.setLearningRate(state.lr);
           }
           state.plateau.wait = 0;
         }
@@ -414,8 +358,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         await saveCheckpoint(
           options.checkpointPath,
           state,
-          model,
-          optimizer,
+          replica,
           bestWeights,
         );
       }
@@ -428,23 +371,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
     if (interrupted && options.checkpointPath) {
-      await saveCheckpoint(
-        options.checkpointPath,
-        state,
-        model,
-        optimizer,
-        bestWeights,
-      );
+      await saveCheckpoint(options.checkpointPath, state, replica, bestWeights);
     }
   } finally {
-    Math.random = originalRandom;
+    parallel?.close();
   }
 
   if (!interrupted && bestWeights && recipe.earlyStopping?.restoreBestWeights) {
     model.setWeights(bestWeights);
   }
   disposeAll(bestWeights);
-  optimizer.dispose();
+  replica.optimizer.dispose();
   return {
     model,
     history: state.history,
@@ -456,4 +393,25 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     imagesPerSecond: state.imagesTrained / Math.max(state.trainSeconds, 1e-9),
     counts: { train: split.train.length, validation: split.validation.length },
   };
+}
+
+/** Class probabilities for `indices`, 1,000 at a time, over all replicas. */
+async function predictInParallel(
+  parallel: DataParallel,
+  data: MnistSplit,
+  indices: Int32Array,
+): Promise<Float32Array> {
+  const out = new Float32Array(indices.length * 10);
+  for (let start = 0; start < indices.length; start += 1000) {
+    const chunk = indices.subarray(
+      start,
+      Math.min(start + 1000, indices.length),
+    );
+    const { pixels, n } = gatherBatch(data, chunk);
+    out.set(
+      await parallel.predict(pixels, n, data.rows, data.cols),
+      start * 10,
+    );
+  }
+  return out;
 }

@@ -55,6 +55,13 @@ up to date. Ctrl-C stops after the current batch with a checkpoint that
         description: "seed of weights, hold-out, shuffles, dropout",
         default: String(recipe.seed),
       },
+      workers: {
+        type: "string",
+        valueName: "N",
+        description:
+          "replicas training data-parallel (part of the result's identity)",
+        default: String(recipe.replicas),
+      },
       limit: {
         type: "string",
         valueName: "N",
@@ -103,6 +110,9 @@ export async function runTrainScript(
     seed:
       numberFlag(flags, "seed", { integer: true, min: 0, max: 2 ** 31 - 1 }) ??
         defaults.seed,
+    replicas:
+      numberFlag(flags, "workers", { integer: true, min: 1, max: 16 }) ??
+        defaults.replicas,
   };
   const limit = numberFlag(flags, "limit", { integer: true, min: 10 });
   const backend = parseBackendName(stringFlag(flags, "backend"));

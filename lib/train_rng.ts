@@ -19,23 +19,21 @@ const PURPOSE_CODE: Record<StreamPurpose, number> = {
 };
 
 /**
- * A uniform [0, 1) generator keyed by seed, purpose and up to two counters
- * (epoch, batch), built on the same counter-based generator as the
- * augmentation (`rng.ts`). Purposes use key slots 100+ so they can never
- * collide with the augmentation's split ids.
+ * A uniform [0, 1) generator keyed by seed, purpose, epoch, batch and the
+ * shard of the batch a data-parallel replica works on, built on the same
+ * counter-based generator as the augmentation (`rng.ts`). Purposes use key
+ * slots 100 + purpose + 10 × shard, so they never collide with the
+ * augmentation's split ids, and shard 0 is the single-process stream.
  */
 export function keyedUniform(
   seed: number,
   purpose: StreamPurpose,
   epoch = 0,
   batch = 0,
+  shard = 0,
 ): () => number {
-  const rng = new KeyedRng().reseed(
-    seed,
-    100 + PURPOSE_CODE[purpose],
-    epoch,
-    batch,
-  );
+  const slot = 100 + PURPOSE_CODE[purpose] + 10 * shard;
+  const rng = new KeyedRng().reseed(seed, slot, epoch, batch);
   return () => rng.nextDouble();
 }
 

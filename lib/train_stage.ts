@@ -172,6 +172,8 @@ export async function runTrainStage(
     onBatch: (p) => options.onBatch?.(p, imagesPerEpoch),
     onEpoch: options.onEpoch,
     shouldStop: options.shouldStop,
+    workers: options.recipe.replicas,
+    backend: backend.name,
   });
   if (result.interrupted) {
     result.model.dispose();
