@@ -11,7 +11,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { registerTrainingKernels } from "../lib/kernels/mod.ts";
 import { buildModel, type ModelName } from "../lib/models.ts";
 import { RECIPES } from "../lib/recipes.ts";
-import { makeOptimizer, trainStep } from "../lib/train.ts";
+import { makeOptimizer, trainStep } from "../lib/replica.ts";
 import { keyedUniform } from "../lib/train_rng.ts";
 
 const TOLERANCE = 1e-4;
