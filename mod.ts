@@ -6,26 +6,46 @@
  * whole pipeline can also be driven from code:
  *
  * ```ts
- * import { fetchMnist, loadMnist } from "./mod.ts";
+ * import {
+ *   augmentSplit,
+ *   fetchMnist,
+ *   initBackend,
+ *   loadMnist,
+ *   PRESETS,
+ *   RECIPES,
+ *   train,
+ * } from "./mod.ts";
  *
  * await fetchMnist({ dataDir: "data", source: Deno.env.get("MNIST_SOURCE") });
- * const test = await loadMnist("data/mnist", "test");
- * console.log(test.count, test.rows, test.cols); // 10000 28 28
+ * const clean = await loadMnist("data/mnist", "train");
+ * const noisy = augmentSplit(clean, "train", PRESETS.seed, 42);
+ * await initBackend("auto");
+ * const { history } = await train({
+ *   recipe: { ...RECIPES.dense, epochs: 2 },
+ *   data: noisy,
+ *   fingerprint: "example",
+ * });
+ * console.log(history.at(-1)?.valAccuracy);
  * ```
+ *
+ * Each stage also has a one-call form that reads and writes `data/` like
+ * its script: {@link runAugmentStage}, {@link runTrainStage}.
  *
  * @module
  */
 
+// Stage 1: fetch
 export {
-  ChecksumError,
-  DataError,
-  FetchError,
-  type IdxErrorKind,
-  IdxFormatError,
-  MissingInputError,
-  NoisyMnistError,
-  UsageError,
-} from "./lib/errors.ts";
+  type FetchedFile,
+  fetchMnist,
+  type FetchOptions,
+  MNIST_FILE_NAMES,
+  MNIST_MIRRORS,
+  MNIST_SHA256,
+  type TransferProgress,
+} from "./lib/fetch.ts";
+
+// Data: IDX files and MNIST splits
 export {
   decodeIdx,
   encodeIdx,
@@ -60,14 +80,163 @@ export {
   takeFirst,
 } from "./lib/mnist.ts";
 export { type TensorBatch, toTensors } from "./lib/tensors.ts";
+
+// Stage 2: augment
 export {
-  type FetchedFile,
-  fetchMnist,
-  type FetchOptions,
-  MNIST_FILE_NAMES,
-  MNIST_MIRRORS,
-  MNIST_SHA256,
-  type TransferProgress,
-} from "./lib/fetch.ts";
+  augmentImages,
+  type AugmentImagesOptions,
+  augmentSplit,
+  ImageAugmenter,
+  type ImageParams,
+  sampleImageParams,
+  SPLIT_IDS,
+  type SplitKey,
+} from "./lib/augment.ts";
+export {
+  type AugmentConfig,
+  type BrightnessMode,
+  configToJson,
+  DEFAULT_PRESET,
+  FILL_MODES,
+  type FillMode,
+  type Param,
+  parseParam,
+  presetConfig,
+  type PresetName,
+  PRESETS,
+  validateAugmentConfig,
+  withOverrides,
+} from "./lib/augment_config.ts";
+export { AugmentPool, defaultWorkerCount } from "./lib/augment_pool.ts";
+export {
+  AUGMENT_VERSION,
+  type AugmentStageOptions,
+  type AugmentStageResult,
+  type AugmentTimings,
+  runAugmentStage,
+} from "./lib/augment_stage.ts";
+export {
+  benchmarkAugment,
+  type BenchmarkAugmentOptions,
+  type BenchmarkAugmentResult,
+} from "./lib/augment_benchmark.ts";
+export {
+  type Affine,
+  affineFor,
+  type GeometryParams,
+  warpBilinear,
+} from "./lib/warp.ts";
+export { KeyedRng, SplitMix64, type U64 } from "./lib/rng.ts";
+export { type PixelStats, pixelStats } from "./lib/pixel_stats.ts";
+export {
+  encodeGrayPng,
+  type GrayImage,
+  sampleGrid,
+  type SampleGridOptions,
+} from "./lib/samples.ts";
+
+// Stage 3: train
+export {
+  type BackendInfo,
+  type BackendName,
+  BACKENDS,
+  initBackend,
+} from "./lib/backend.ts";
+export {
+  buildCnn,
+  buildDense,
+  buildModel,
+  KERAS_PARAM_COUNTS,
+  MODEL_NAMES,
+  type ModelName,
+} from "./lib/models.ts";
+export {
+  type EarlyStopping,
+  type Recipe,
+  RECIPES,
+  type ReduceLrOnPlateau,
+} from "./lib/recipes.ts";
+export {
+  type BatchProgress,
+  type EpochRecord,
+  holdOut,
+  train,
+  type TrainOptions,
+  type TrainResult,
+} from "./lib/train.ts";
+export { DataParallel, shardSizes } from "./lib/data_parallel.ts";
+export {
+  makeOptimizer,
+  Replica,
+  type ReplicaSnapshot,
+  type ShardGradients,
+  trainStep,
+} from "./lib/replica.ts";
+export {
+  type ModelMetrics,
+  runTrainStage,
+  type TrainStageOptions,
+  type TrainStageResult,
+} from "./lib/train_stage.ts";
+export { loadModel, saveModel } from "./lib/model_io.ts";
+export {
+  evaluateSplit,
+  type Predictions,
+  predictProbabilities,
+  type SplitMetrics,
+  summarizeProbabilities,
+} from "./lib/evaluate.ts";
+export {
+  accuracyOf,
+  type ClassMetrics,
+  type ConfusionMatrix,
+  confusionMatrix,
+  macroF1,
+  perClassMetrics,
+} from "./lib/metrics.ts";
+export {
+  type Blas,
+  type FastKernelOptions,
+  type FastKernelReport,
+  registerTrainingKernels,
+} from "./lib/kernels/mod.ts";
+export {
+  measureThroughput,
+  type Throughput,
+  type ThroughputOptions,
+} from "./lib/benchmark.ts";
+
+// Stage 4: report
+export {
+  REPORT_FILES,
+  reportDir,
+  type ReportStageOptions,
+  type ReportStageResult,
+  runReportStage,
+} from "./lib/report/stage.ts";
+export {
+  checkReportInBrowser,
+  type CheckResult,
+  formatCheck,
+} from "./lib/report/browser_check.ts";
+
+// Shared: errors, manifests, files
+export {
+  ChecksumError,
+  DataError,
+  FetchError,
+  type IdxErrorKind,
+  IdxFormatError,
+  MissingInputError,
+  NoisyMnistError,
+  UsageError,
+} from "./lib/errors.ts";
+export {
+  checkFreshness,
+  type Freshness,
+  type Json,
+  type StageManifest,
+  type ToolVersions,
+} from "./lib/manifest.ts";
 export { sha256File, sha256Hex, sha256Text } from "./lib/hash.ts";
 export { writeFileAtomic, writeJsonAtomic } from "./lib/fsutil.ts";

@@ -1,0 +1,194 @@
+/**
+ * The playwright-core half of the browser check, run by
+ * `checkReportInBrowser` in a child `deno run -A` process (see
+ * `browser_check.ts` for why). Takes the resolved options as one JSON
+ * argument and prints the results as one JSON line on stdout.
+ *
+ * @module
+ */
+
+import { join } from "path";
+import { pathToFileURL } from "node:url";
+import { chromium, type Page } from "playwright-core";
+import type { ModelName } from "../models.ts";
+import type { ModelMetrics } from "../train_stage.ts";
+import { readJsonIfExists } from "../fsutil.ts";
+import type { CheckResult, ResolvedCheckOptions } from "./browser_check.ts";
+import { CHROMIUM_ARGS } from "./browser_check.ts";
+import { formatPercent } from "./format.ts";
+import { MODEL_FILES, REPORT_MODELS } from "./load.ts";
+import { REPORT_FILES, reportDir } from "./stage.ts";
+
+/** The marks a Vega SVG draws, as opposed to its axes, legends and frame. */
+const MARK_SELECTOR = "g.role-mark > *";
+
+/** Run every check in one browser session. */
+export async function runBrowserChecks(
+  options: ResolvedCheckOptions,
+): Promise<CheckResult[]> {
+  const dir = reportDir(options.dataDir);
+  const results: CheckResult[] = [];
+  const add = (name: string, ok: boolean, detail: string) =>
+    results.push({ name, ok, detail });
+
+  const browser = await chromium.launch({
+    executablePath: options.executablePath,
+    args: [...CHROMIUM_ARGS],
+  });
+  try {
+    const page = await browser.newPage({
+      viewport: { width: 1280, height: 900 },
+    });
+    page.setDefaultTimeout(options.timeoutMs);
+    const consoleErrors: string[] = [];
+    const blocked: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    page.on("pageerror", (error) => consoleErrors.push(error.message));
+    // The page must open offline: anything but the file itself and
+    // inline data is refused and reported.
+    const htmlPath = await Deno.realPath(join(dir, REPORT_FILES.html));
+    const url = pathToFileURL(htmlPath).href;
+    await page.route("**/*", (route) => {
+      const target = route.request().url();
+      if (target === url || target.startsWith("data:")) {
+        return route.continue();
+      }
+      blocked.push(target);
+      return route.abort();
+    });
+
+    const response = await page.goto(url, { waitUntil: "load" });
+    const title = await page.title();
+    add(
+      "page loads from file://",
+      response !== null && title.length > 0,
+      `${url} (title "${title}")`,
+    );
+
+    await checkCharts(page, dir, add);
+    for (const model of REPORT_MODELS) {
+      const metrics = await readJsonIfExists<ModelMetrics>(
+        join(options.dataDir, "models", model, MODEL_FILES.metrics),
+      );
+      if (metrics) results.push(await checkSummary(page, model, metrics));
+    }
+    await checkImages(page, add);
+
+    add(
+      "no network requests",
+      blocked.length === 0,
+      blocked.length === 0
+        ? "nothing fetched beyond the file itself"
+        : `blocked ${blocked.length}: ${blocked.slice(0, 3).join(", ")}`,
+    );
+    add(
+      "no console errors",
+      consoleErrors.length === 0,
+      consoleErrors.length === 0
+        ? "console clean"
+        : `${consoleErrors.length}: ${consoleErrors[0].split("\n")[0]}`,
+    );
+
+    await page.screenshot({ path: options.screenshotPath, fullPage: true });
+    const shot = await Deno.stat(options.screenshotPath).catch(() => undefined);
+    add(
+      "screenshot saved",
+      shot !== undefined && shot.size > 0,
+      `${options.screenshotPath} (${shot?.size ?? 0} bytes)`,
+    );
+  } finally {
+    await browser.close();
+  }
+  return results;
+}
+
+type Add = (name: string, ok: boolean, detail: string) => void;
+
+/** Every chart figure holds one SVG with marks; as many as the manifest says. */
+async function checkCharts(page: Page, dir: string, add: Add): Promise<void> {
+  const charts = page.locator("figure.chart");
+  const count = await charts.count();
+  const manifest = await readJsonIfExists<{ results?: { charts?: number } }>(
+    join(dir, "manifest.json"),
+  );
+  const expected = manifest?.results?.charts;
+  add(
+    "charts present",
+    count > 0 && (expected === undefined || count === expected),
+    `${count} chart figures${
+      expected === undefined ? "" : ` (manifest: ${expected})`
+    }`,
+  );
+  for (let i = 0; i < count; i++) {
+    const figure = charts.nth(i);
+    const id = await figure.getAttribute("data-chart") ?? `#${i + 1}`;
+    const svgs = await figure.locator("svg").count();
+    const marks = await figure.locator(`svg ${MARK_SELECTOR}`).count();
+    add(
+      `chart ${id} has marks`,
+      svgs === 1 && marks > 0,
+      `${svgs} svg, ${marks} mark elements`,
+    );
+  }
+}
+
+/** Every image is a `data:` URI the browser decoded. */
+async function checkImages(page: Page, add: Add): Promise<void> {
+  const images = await page.locator("img").evaluateAll((elements) =>
+    elements.map((element) => {
+      // Deno's type library has no DOM; describe what we read.
+      const image = element as unknown as { src: string; naturalWidth: number };
+      return {
+        inline: image.src.startsWith("data:"),
+        width: image.naturalWidth,
+      };
+    })
+  );
+  const external = images.filter((i) => !i.inline).length;
+  const broken = images.filter((i) => i.width === 0).length;
+  add(
+    "images are inline and decode",
+    images.length > 0 && external === 0 && broken === 0,
+    `${images.length} images, ${external} not data: URIs, ${broken} not decoded`,
+  );
+}
+
+/** The summary table's accuracy cells against `metrics.json`. */
+async function checkSummary(
+  page: Page,
+  model: ModelName,
+  metrics: ModelMetrics,
+): Promise<CheckResult> {
+  const wanted: [string, number][] = [
+    ["noisy-accuracy", metrics.test.noisy.accuracy],
+    ["clean-accuracy", metrics.test.clean.accuracy],
+  ];
+  const problems: string[] = [];
+  const seen: string[] = [];
+  for (const [metric, value] of wanted) {
+    const cell = page.locator(
+      `table.summary td[data-model="${model}"][data-metric="${metric}"] .value`,
+    );
+    const text = (await cell.count()) === 1
+      ? (await cell.textContent())?.trim()
+      : undefined;
+    const expected = formatPercent(value);
+    seen.push(`${metric} ${text ?? "missing"}`);
+    if (text !== expected) {
+      problems.push(`${metric}: page "${text}", metrics.json ${expected}`);
+    }
+  }
+  return {
+    name: `summary table matches ${model}/metrics.json`,
+    ok: problems.length === 0,
+    detail: problems.length === 0 ? seen.join(", ") : problems.join("; "),
+  };
+}
+
+if (import.meta.main) {
+  const options = JSON.parse(Deno.args[0]) as ResolvedCheckOptions;
+  const results = await runBrowserChecks(options);
+  console.log(JSON.stringify(results));
+}

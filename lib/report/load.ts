@@ -1,0 +1,263 @@
+/**
+ * Reading the artifacts the report is made of, typed and checked: the
+ * noisy dataset's manifest, test split and sample grid, and each trained
+ * model's metrics, history, predictions and manifest. The report stage
+ * only reads; it never trains or augments.
+ *
+ * @module
+ */
+
+import { join } from "path";
+import { DataError, MissingInputError } from "../errors.ts";
+import { exists } from "../fsutil.ts";
+import { sha256File } from "../hash.ts";
+import { MANIFEST_FILE, type StageManifest } from "../manifest.ts";
+import { loadNoisy, type MnistSplit } from "../mnist.ts";
+// Type-only imports: models.ts and train_stage.ts load TensorFlow.js, which
+// a stage that only reads JSON and PNGs should not pay for.
+import type { ModelName } from "../models.ts";
+import type { EpochRecord } from "../train.ts";
+import type { ModelMetrics } from "../train_stage.ts";
+
+/** The models the report compares, in the order it shows them. */
+export const REPORT_MODELS: readonly ModelName[] = ["dense", "cnn"];
+
+/**
+ * The files of a model folder the report reads (the names of
+ * `TRAIN_OUTPUTS` in train_stage.ts, repeated to avoid loading tfjs).
+ */
+export const MODEL_FILES = {
+  metrics: "metrics.json",
+  history: "history.json",
+  predictions: "predictions.json",
+} as const;
+
+/** Per-image predictions on one test split, index-aligned with it. */
+export interface PredictionSet {
+  /** Arg-max class per image. */
+  predicted: number[];
+  /** Probability of the predicted class per image. */
+  confidence: number[];
+}
+
+/** `predictions.json` of a model folder. */
+export interface PredictionsFile {
+  /** On the noisy test split. */
+  noisy: PredictionSet;
+  /** On the clean MNIST test split. */
+  clean: PredictionSet;
+}
+
+/** `history.json` of a model folder. */
+export interface HistoryFile {
+  /** One record per epoch run. */
+  epochs: EpochRecord[];
+}
+
+/** Everything the report reads about one trained model. */
+export interface ModelArtifacts {
+  /** Which model. */
+  name: ModelName;
+  /** Its folder, `<data-dir>/models/<name>`. */
+  dir: string;
+  /** `metrics.json`. */
+  metrics: ModelMetrics;
+  /** `history.json`'s epochs. */
+  history: EpochRecord[];
+  /** `predictions.json`. */
+  predictions: PredictionsFile;
+  /** `manifest.json`. */
+  manifest: StageManifest;
+}
+
+/** The noisy dataset as the report sees it. */
+export interface NoisyArtifacts {
+  /** `<data-dir>/noisy`. */
+  dir: string;
+  /** `noisy/manifest.json`. */
+  manifest: StageManifest;
+  /** The noisy test split (images the galleries show). */
+  test: MnistSplit;
+  /** `noisy/samples.png`, when the augment stage wrote one. */
+  samplesPng?: Uint8Array;
+}
+
+/** All inputs of the report. */
+export interface ReportInputs {
+  /** The artifact folder. */
+  dataDir: string;
+  /** The noisy dataset. */
+  noisy: NoisyArtifacts;
+  /** Trained models, in {@link REPORT_MODELS} order (at least one). */
+  models: ModelArtifacts[];
+  /** Models not trained yet. */
+  missing: ModelName[];
+}
+
+/** The task that trains `model`, as the user types it. */
+export function trainTask(model: ModelName): string {
+  return `deno task train:${model}`;
+}
+
+/** Paths of the upstream manifests the report depends on. */
+export interface UpstreamManifests {
+  /** `noisy/manifest.json`. */
+  noisy: string;
+  /** `models/<name>/manifest.json` of each trained model. */
+  models: Partial<Record<ModelName, string>>;
+}
+
+/**
+ * Find the upstream manifests, refusing with a one-line
+ * {@link MissingInputError} when there is nothing to report: no noisy
+ * dataset, or no trained model.
+ */
+export async function findUpstream(
+  dataDir: string,
+): Promise<UpstreamManifests> {
+  const noisy = join(dataDir, "noisy", MANIFEST_FILE);
+  if (!(await exists(noisy))) {
+    throw new MissingInputError(
+      `nothing to report: ${noisy} is missing; run \`deno task augment\`, then \`${
+        trainTask("cnn")
+      }\``,
+    );
+  }
+  const models: Partial<Record<ModelName, string>> = {};
+  for (const name of REPORT_MODELS) {
+    const path = join(dataDir, "models", name, MANIFEST_FILE);
+    if (await exists(path)) models[name] = path;
+  }
+  if (Object.keys(models).length === 0) {
+    throw new MissingInputError(
+      `nothing to report: no trained model in ${
+        join(dataDir, "models")
+      }; run \`${trainTask("cnn")}\` and \`${trainTask("dense")}\``,
+    );
+  }
+  return { noisy, models };
+}
+
+/**
+ * SHA-256 of each upstream manifest, keyed by its path relative to the
+ * data folder: the report's inputs. A manifest records its stage's output
+ * hashes, so a retrained model or a rebuilt dataset changes these.
+ */
+export async function upstreamHashes(
+  upstream: UpstreamManifests,
+): Promise<Record<string, string>> {
+  const inputs: Record<string, string> = {
+    "noisy/manifest.json": await sha256File(upstream.noisy),
+  };
+  for (const name of REPORT_MODELS) {
+    const path = upstream.models[name];
+    if (path) inputs[`models/${name}/manifest.json`] = await sha256File(path);
+  }
+  return inputs;
+}
+
+async function readJson<T>(path: string, task: string): Promise<T> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new MissingInputError(`${path} is missing; run \`${task}\``);
+    }
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new DataError(`${path}: not valid JSON; run \`${task}\` again`);
+  }
+}
+
+function checkPredictions(
+  path: string,
+  set: PredictionSet | undefined,
+  count: number,
+  task: string,
+): void {
+  if (
+    !set || !Array.isArray(set.predicted) ||
+    set.predicted.length !== count || set.confidence?.length !== count
+  ) {
+    throw new DataError(
+      `${path}: predictions do not match the ${count}-image noisy test split; run \`${task}\` again`,
+    );
+  }
+}
+
+/** Load one trained model's artifacts; `noisyCount` checks alignment. */
+export async function loadModel(
+  dataDir: string,
+  name: ModelName,
+  noisyCount: number,
+): Promise<ModelArtifacts> {
+  const dir = join(dataDir, "models", name);
+  const task = `${trainTask(name)} --force`;
+  const [metrics, history, predictions, manifest] = await Promise.all([
+    readJson<ModelMetrics>(join(dir, MODEL_FILES.metrics), task),
+    readJson<HistoryFile>(join(dir, MODEL_FILES.history), task),
+    readJson<PredictionsFile>(join(dir, MODEL_FILES.predictions), task),
+    readJson<StageManifest>(join(dir, MANIFEST_FILE), task),
+  ]);
+  const predictionsPath = join(dir, MODEL_FILES.predictions);
+  checkPredictions(predictionsPath, predictions.noisy, noisyCount, task);
+  if (metrics.test?.noisy?.count !== noisyCount) {
+    throw new DataError(
+      `${
+        join(dir, MODEL_FILES.metrics)
+      }: evaluated on ${metrics.test?.noisy?.count} noisy test images, the dataset has ${noisyCount}; run \`${task}\``,
+    );
+  }
+  return {
+    name,
+    dir,
+    metrics,
+    history: history.epochs ?? [],
+    predictions,
+    manifest,
+  };
+}
+
+/**
+ * Load everything the report needs. Refuses (MissingInputError) when
+ * there is nothing to report; a missing model is recorded in `missing`.
+ *
+ * @example
+ * ```ts
+ * const inputs = await loadReportInputs("data");
+ * console.log(inputs.models.map((m) => m.name), inputs.missing);
+ * ```
+ */
+export async function loadReportInputs(
+  dataDir: string,
+  upstream?: UpstreamManifests,
+): Promise<ReportInputs> {
+  const found = upstream ?? await findUpstream(dataDir);
+  const noisyDir = join(dataDir, "noisy");
+  const manifest = await readJson<StageManifest>(
+    found.noisy,
+    "deno task augment",
+  );
+  const test = await loadNoisy(noisyDir, "test");
+  const samplesPath = join(noisyDir, "samples.png");
+  const samplesPng = await exists(samplesPath)
+    ? await Deno.readFile(samplesPath)
+    : undefined;
+  const models: ModelArtifacts[] = [];
+  const missing: ModelName[] = [];
+  for (const name of REPORT_MODELS) {
+    if (found.models[name]) {
+      models.push(await loadModel(dataDir, name, test.count));
+    } else missing.push(name);
+  }
+  return {
+    dataDir,
+    noisy: { dir: noisyDir, manifest, test, samplesPng },
+    models,
+    missing,
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * Stage 4 (report): read the noisy dataset and the trained models'
+ * artifacts and write `<data-dir>/report/index.html` (self-contained),
+ * `report.md` with `figures/` beside it, and the stage's `manifest.json`.
+ *
+ * The report's inputs are the upstream manifests' hashes: a manifest
+ * records its stage's outputs, so retraining a model or rebuilding the
+ * dataset changes them, and an unchanged set means an unchanged report.
+ *
+ * @module
+ */
+
+import { join, relative } from "path";
+import { writeFileAtomic } from "../fsutil.ts";
+import {
+  checkFreshness,
+  denoVersions,
+  hashFiles,
+  type Json,
+  type StageManifest,
+  writeManifest,
+} from "../manifest.ts";
+import type { ModelName } from "../models.ts";
+import { buildContent, GALLERY_SIZE } from "./content.ts";
+import { DIGIT_SCALE } from "./digits.ts";
+import { renderHtml } from "./html.ts";
+import { findUpstream, loadReportInputs, upstreamHashes } from "./load.ts";
+import { chartFile, renderMarkdown, SAMPLES_FILE } from "./markdown.ts";
+
+/**
+ * Bumped when the report's content or layout changes, so existing reports
+ * are rebuilt by the next run.
+ */
+export const REPORT_VERSION = 1;
+
+/** The report's files, relative to `<data-dir>/report`. */
+export const REPORT_FILES = {
+  html: "index.html",
+  markdown: "report.md",
+  figures: "figures",
+  screenshot: "screenshot.png",
+} as const;
+
+/** The report folder of a data folder. */
+export function reportDir(dataDir: string): string {
+  return join(dataDir, "report");
+}
+
+/** Options of {@link runReportStage}. */
+export interface ReportStageOptions {
+  /** Artifact folder (holds `noisy/` and `models/`). */
+  dataDir: string;
+  /** Rebuild even if up to date. */
+  force?: boolean;
+  /** One-line status messages. */
+  onLog?: (line: string) => void;
+  /** The build time shown in the report (default: now). */
+  now?: Date;
+}
+
+/** What {@link runReportStage} did. */
+export type ReportStageResult =
+  | { status: "up to date"; dir: string }
+  | {
+    status: "built";
+    dir: string;
+    /** Files written, relative to `dir`. */
+    files: string[];
+    /** Models the report could not include. */
+    missing: ModelName[];
+  };
+
+async function listFiles(dir: string, root = dir): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) out.push(...await listFiles(path, root));
+      else out.push(relative(root, path));
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return out;
+}
+
+/**
+ * Build the report, or skip it when its manifest matches today's inputs
+ * and parameters. Refuses with a MissingInputError when there is nothing
+ * to report (no noisy dataset, or no trained model).
+ *
+ * @example
+ * ```ts
+ * const result = await runReportStage({ dataDir: "data", onLog: console.log });
+ * if (result.status === "built") console.log(result.files.length, "files");
+ * ```
+ */
+export async function runReportStage(
+  options: ReportStageOptions,
+): Promise<ReportStageResult> {
+  const started = options.now ?? new Date();
+  const t0 = performance.now();
+  const log = options.onLog ?? (() => {});
+  const dir = reportDir(options.dataDir);
+  const upstream = await findUpstream(options.dataDir);
+  const inputs = await upstreamHashes(upstream);
+  const params: { [key: string]: Json } = {
+    version: REPORT_VERSION,
+    gallerySize: GALLERY_SIZE,
+    digitScale: DIGIT_SCALE,
+  };
+  if (!options.force) {
+    const freshness = await checkFreshness(dir, params, inputs);
+    if (freshness.upToDate) return { status: "up to date", dir };
+  }
+
+  const data = await loadReportInputs(options.dataDir, upstream);
+  for (const name of data.missing) {
+    log(`report: ${name} is not trained; run \`deno task train:${name}\``);
+  }
+  const content = await buildContent(data, {
+    upstreamHashes: inputs,
+    now: started,
+  });
+
+  const files = new Map<string, Uint8Array | string>();
+  const charts = [
+    content.accuracyChart,
+    ...content.learningCharts,
+    ...content.confusionCharts,
+    content.perClassChart,
+  ];
+  for (const chart of charts) files.set(chartFile(chart), chart.svg);
+  for (const gallery of content.galleries) {
+    for (const tile of gallery.tiles) files.set(tile.file, tile.png);
+  }
+  if (content.data.samplesPng) {
+    files.set(SAMPLES_FILE, content.data.samplesPng);
+  }
+  // Figures first, pages last: a page never points at a figure not yet
+  // written.
+  for (const [name, bytes] of files) {
+    await writeFileAtomic(join(dir, name), bytes);
+  }
+  await writeFileAtomic(join(dir, REPORT_FILES.html), renderHtml(content));
+  await writeFileAtomic(
+    join(dir, REPORT_FILES.markdown),
+    renderMarkdown(content),
+  );
+  // Figures of an earlier report (another model's gallery…) would linger
+  // and mislead a reader browsing the folder.
+  const figuresDir = join(dir, REPORT_FILES.figures);
+  for (const name of await listFiles(figuresDir)) {
+    const path = join(REPORT_FILES.figures, name);
+    if (!files.has(path)) await Deno.remove(join(dir, path));
+  }
+
+  const written = [REPORT_FILES.html, REPORT_FILES.markdown, ...files.keys()];
+  const manifest: StageManifest = {
+    stage: "report",
+    params,
+    inputs,
+    outputs: await hashFiles(dir, written),
+    versions: denoVersions(),
+    startedAt: started.toISOString(),
+    seconds: (performance.now() - t0) / 1000,
+    results: {
+      models: data.models.map((m) => m.name),
+      missing: data.missing,
+      charts: charts.length,
+      digits: content.galleries.reduce((n, g) => n + g.tiles.length, 0),
+    },
+  };
+  await writeManifest(dir, manifest);
+  return { status: "built", dir, files: written, missing: data.missing };
+}

@@ -1,0 +1,53 @@
+/**
+ * Check the report in a real browser: open `<data-dir>/report/index.html`
+ * offline in headless Chromium, check that it renders without console
+ * errors, that every chart has marks and that the summary table shows
+ * `metrics.json`'s accuracies; save `report/screenshot.png`. One line per
+ * check; exit 0 when all pass, 1 otherwise.
+ *
+ *     deno task check:report [--data-dir DIR] [--chromium PATH] [--help]
+ *
+ * @module
+ */
+
+import {
+  DATA_DIR_FLAG,
+  parseFlags,
+  resolveDataDir,
+  runMain,
+  type ScriptInfo,
+  stringFlag,
+} from "../lib/cli.ts";
+import {
+  checkReportInBrowser,
+  CHROMIUM_PATH,
+  formatCheck,
+} from "../lib/report/browser_check.ts";
+
+const INFO: ScriptInfo = {
+  usage: "deno task check:report [flags]",
+  summary: `
+Open the report in headless Chromium (offline, file:// URL) and check it:
+no console errors, marks in every chart, the summary table's accuracies
+equal metrics.json's. Saves report/screenshot.png (full page).`,
+  flags: {
+    "data-dir": DATA_DIR_FLAG,
+    chromium: {
+      type: "string",
+      valueName: "PATH",
+      description: "Chromium binary",
+      default: CHROMIUM_PATH,
+    },
+  },
+};
+
+runMain(async (args) => {
+  const flags = parseFlags(args, INFO);
+  if (!flags) return 0;
+  const results = await checkReportInBrowser({
+    dataDir: resolveDataDir(flags["data-dir"]),
+    executablePath: stringFlag(flags, "chromium"),
+  });
+  for (const result of results) console.log(formatCheck(result));
+  return results.every((r) => r.ok) ? 0 : 1;
+});

@@ -1,0 +1,282 @@
+/**
+ * The report stage on a synthetic fixture: it builds, the page is
+ * self-contained, charts have marks, the Markdown's figures exist, the
+ * summary shows the fixture's numbers, missing models are named, nothing
+ * to report is refused, a second run is up to date, and (where Chromium
+ * is installed) the page passes the browser check.
+ *
+ * @module
+ */
+
+import assert from "assert";
+import { join } from "path";
+import { MissingInputError } from "../lib/errors.ts";
+import {
+  checkReportInBrowser,
+  CHROMIUM_PATH,
+  formatCheck,
+} from "../lib/report/browser_check.ts";
+import { namespaceSvgIds } from "../lib/report/charts.ts";
+import { enlarge } from "../lib/report/digits.ts";
+import { confidentMistakes, wrongButRight } from "../lib/report/failures.ts";
+import { formatPercent } from "../lib/report/format.ts";
+import { inlineHtml } from "../lib/report/markup.ts";
+import { runReportStage } from "../lib/report/stage.ts";
+import { mcnemar, topConfusions, wilsonInterval } from "../lib/report/stats.ts";
+import { writeReportFixture } from "./fixtures_report.ts";
+import { withTempDir } from "./helpers.ts";
+
+const HAS_CHROMIUM = (() => {
+  try {
+    return Deno.statSync(CHROMIUM_PATH).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+const quiet = { onLog: () => {} };
+
+function read(dataDir: string, name: string): Promise<string> {
+  return Deno.readTextFile(join(dataDir, "report", name));
+}
+
+/** The `<figure class="chart">` blocks of a page, by chart id. */
+function chartBlocks(html: string): Map<string, string> {
+  const blocks = new Map<string, string>();
+  const pattern =
+    /<figure class="chart" data-chart="([^"]+)">([\s\S]*?)<\/figure>/g;
+  for (const match of html.matchAll(pattern)) blocks.set(match[1], match[2]);
+  return blocks;
+}
+
+Deno.test("report: builds a self-contained page, Markdown and figures", async () => {
+  await withTempDir(async (dir) => {
+    const fixture = await writeReportFixture(dir);
+    const result = await runReportStage({ dataDir: dir, ...quiet });
+    assert.equal(result.status, "built");
+    const html = await read(dir, "index.html");
+
+    // Self-contained: nothing loaded from elsewhere.
+    assert.doesNotMatch(html, /src="https?:/);
+    assert.doesNotMatch(html, /<script\b[^>]*\bsrc=/);
+    assert.doesNotMatch(html, /<link\b[^>]*\bhref=/);
+    assert.doesNotMatch(html, /@import|url\(\s*["']?https?:/);
+    const images = [...html.matchAll(/<img\b[^>]*\bsrc="([^"]*)"/g)];
+    assert.ok(images.length > 0, "the page shows images");
+    for (const [, src] of images) assert.match(src, /^data:image\/png;base64,/);
+
+    // Every chart is an inline SVG with marks (Vega tags its marks
+    // `role-mark`; axes and legends are other roles).
+    const charts = chartBlocks(html);
+    assert.deepEqual([...charts.keys()].sort(), [
+      "accuracy",
+      "confusion-cnn",
+      "confusion-dense",
+      "learning-curves",
+      "learning-rate",
+      "per-class",
+    ]);
+    for (const [id, block] of charts) {
+      assert.match(block, /<svg\b/, `${id} is an svg`);
+      assert.match(
+        block,
+        /class="mark-(rect|line|symbol|text|rule)[^"]*role-mark[^"]*"[^>]*>\s*<(path|text|line)\b/,
+        `${id} has marks`,
+      );
+    }
+
+    // The summary table shows the fixture's accuracies, formatted as on
+    // the page.
+    for (const model of ["dense", "cnn"] as const) {
+      const metrics = fixture.metrics[model]!;
+      for (
+        const [key, value] of [
+          ["noisy-accuracy", metrics.test.noisy.accuracy],
+          ["clean-accuracy", metrics.test.clean.accuracy],
+        ] as const
+      ) {
+        const cell = new RegExp(
+          `<td data-model="${model}" data-metric="${key}"><span class="value">([^<]*)</span>`,
+        ).exec(html);
+        assert.equal(cell?.[1], formatPercent(value), `${model} ${key}`);
+      }
+    }
+    assert.match(html, /82\.09 %/);
+    assert.match(html, /96\.73 %/);
+
+    // report.md references figure files that exist.
+    const markdown = await read(dir, "report.md");
+    const figures = [...markdown.matchAll(/\]\((figures\/[^)\s]+)\)/g)].map((
+      m,
+    ) => m[1]);
+    assert.ok(figures.some((f) => f.endsWith(".svg")), "charts as SVG files");
+    assert.ok(figures.some((f) => f.endsWith(".png")), "digits as PNG files");
+    for (const figure of figures) {
+      const stat = await Deno.stat(join(dir, "report", figure));
+      assert.ok(stat.isFile && stat.size > 0, figure);
+    }
+    assert.match(markdown, /\| Accuracy, noisy test \|/);
+  });
+});
+
+Deno.test("report: a second run is up to date; --force and new inputs rebuild", async () => {
+  await withTempDir(async (dir) => {
+    await writeReportFixture(dir);
+    assert.equal(
+      (await runReportStage({ dataDir: dir, ...quiet })).status,
+      "built",
+    );
+    assert.equal(
+      (await runReportStage({ dataDir: dir, ...quiet })).status,
+      "up to date",
+    );
+    assert.equal(
+      (await runReportStage({ dataDir: dir, force: true, ...quiet })).status,
+      "built",
+    );
+    // Retraining a model rewrites its manifest: the report is stale.
+    const manifest = join(dir, "models", "cnn", "manifest.json");
+    const text = await Deno.readTextFile(manifest);
+    await Deno.writeTextFile(manifest, text.replace("01:00:00", "02:00:00"));
+    assert.equal(
+      (await runReportStage({ dataDir: dir, ...quiet })).status,
+      "built",
+    );
+  });
+});
+
+Deno.test("report: with only the CNN it names the missing dense net", async () => {
+  await withTempDir(async (dir) => {
+    await writeReportFixture(dir, { models: ["cnn"] });
+    const logs: string[] = [];
+    const result = await runReportStage({
+      dataDir: dir,
+      onLog: (line) => logs.push(line),
+    });
+    assert.equal(result.status, "built");
+    if (result.status === "built") assert.deepEqual(result.missing, ["dense"]);
+    assert.ok(logs.some((l) => l.includes("deno task train:dense")));
+    const html = await read(dir, "index.html");
+    assert.match(html, /<strong>Dense<\/strong> model is not trained yet/);
+    assert.match(html, /<code>deno task train:dense<\/code>/);
+    assert.equal(chartBlocks(html).has("confusion-dense"), false);
+    assert.equal(chartBlocks(html).has("confusion-cnn"), true);
+    const markdown = await read(dir, "report.md");
+    assert.match(markdown, /`deno task train:dense`/);
+  });
+});
+
+Deno.test("report: refuses when there is nothing to report", async () => {
+  await withTempDir(async (dir) => {
+    // No noisy dataset at all.
+    await assert.rejects(
+      runReportStage({ dataDir: dir, ...quiet }),
+      (error: unknown) =>
+        error instanceof MissingInputError &&
+        error.message.includes("deno task augment") &&
+        !error.message.includes("\n"),
+    );
+    // A dataset but no model.
+    await writeReportFixture(dir, { models: [] });
+    await assert.rejects(
+      runReportStage({ dataDir: dir, ...quiet }),
+      (error: unknown) =>
+        error instanceof MissingInputError &&
+        error.message.includes("`deno task train:cnn`") &&
+        !error.message.includes("\n"),
+    );
+  });
+});
+
+Deno.test("report script: one line, exit 1 when refused, 0 and up to date after", async () => {
+  await withTempDir(async (dir) => {
+    const run = async () => {
+      const output = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-read",
+          "--allow-write",
+          "--allow-env",
+          "scripts/report.ts",
+          "--data-dir",
+          dir,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return {
+        code: output.code,
+        stderr: new TextDecoder().decode(output.stderr).trim(),
+      };
+    };
+    await writeReportFixture(dir, { models: [] });
+    const refused = await run();
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr.split("\n").length, 1, refused.stderr);
+    assert.match(refused.stderr, /^error: nothing to report: .*train:cnn/);
+
+    await writeReportFixture(dir, { models: ["dense", "cnn"] });
+    assert.equal((await run()).code, 0);
+    const again = await run();
+    assert.equal(again.code, 0);
+    assert.equal(again.stderr, "report: up to date");
+  });
+});
+
+Deno.test({
+  name: "report: passes the browser check in headless Chromium",
+  ignore: !HAS_CHROMIUM,
+  async fn() {
+    await withTempDir(async (dir) => {
+      await writeReportFixture(dir);
+      await runReportStage({ dataDir: dir, ...quiet });
+      const results = await checkReportInBrowser({ dataDir: dir });
+      const failed = results.filter((r) => !r.ok).map(formatCheck);
+      assert.deepEqual(failed, []);
+      assert.ok(results.length >= 10);
+      const shot = await Deno.stat(join(dir, "report", "screenshot.png"));
+      assert.ok(shot.size > 0);
+    });
+  },
+});
+
+Deno.test("report helpers: statistics, selections, markup, pixels", () => {
+  const ci = wilsonInterval(9673, 10000);
+  assert.ok(ci.low > 0.963 && ci.low < 0.964, `low ${ci.low}`);
+  assert.ok(ci.high > 0.970 && ci.high < 0.971, `high ${ci.high}`);
+  assert.deepEqual(wilsonInterval(0, 0), { low: 0, high: 1 });
+
+  const labels = [0, 1, 2, 3, 4];
+  const test = mcnemar(labels, [0, 0, 0, 3, 4], [0, 1, 2, 3, 0]);
+  assert.equal(test.onlyARight, 1);
+  assert.equal(test.onlyBRight, 2);
+  assert.ok(test.p > 0.5);
+
+  const a = { predicted: [0, 0, 0, 3, 4], confidence: [1, 0.6, 0.9, 1, 1] };
+  const b = { predicted: [0, 1, 2, 3, 0], confidence: [1, 0.8, 0.7, 1, 0.5] };
+  const mistakes = confidentMistakes(labels, a, 1);
+  assert.equal(mistakes.total, 2);
+  assert.deepEqual(mistakes.items, [
+    { index: 2, label: 2, predicted: 0, confidence: 0.9 },
+  ]);
+  const fixed = wrongButRight(labels, a, b, 10);
+  assert.deepEqual(fixed.items.map((m) => m.index), [2, 1]);
+  assert.deepEqual(fixed.rightConfidence, [0.7, 0.8]);
+
+  assert.deepEqual(topConfusions([[5, 2], [3, 1]], 5), [
+    { actual: 1, predicted: 0, count: 3 },
+    { actual: 0, predicted: 1, count: 2 },
+  ]);
+  assert.equal(
+    inlineHtml("run `a<b` **now**"),
+    "run <code>a&lt;b</code> <strong>now</strong>",
+  );
+  assert.equal(
+    namespaceSvgIds('<clipPath id="c1"/><g clip-path="url(#c1)"/>', "x"),
+    '<clipPath id="x-c1"/><g clip-path="url(#x-c1)"/>',
+  );
+  assert.deepEqual(
+    Array.from(enlarge(Uint8Array.of(1, 2, 3, 4), 2, 2, 2)),
+    [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4],
+  );
+});
