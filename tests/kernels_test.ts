@@ -256,6 +256,91 @@ for (const xs of [[4, 6, 5, 16], [3, 7], [2, 3, 3, 1]]) {
   });
 }
 
+// Gradients replaced by lib/kernels/gradients.ts, through the public ops
+// Keras' BatchNormalization uses (moments, then batchNorm).
+const flatConcat = (ts: tf.Tensor[]) => tf.concat(ts.map((t) => t.flatten()));
+for (const xs of [[4, 6, 5, 16], [2, 26, 26, 8], [12, 7]]) {
+  const C = xs[xs.length - 1];
+  const axes = [...Array(xs.length - 1).keys()];
+  cases.push({
+    name: `BatchNorm-in-training gradient x${xs}`,
+    inputs: [inp(...xs), inp(C), inp(C), inp(...xs)],
+    run: ([x, gamma, beta, w]) =>
+      flatConcat(
+        tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+          const { mean, variance } = tf.moments(a, axes);
+          return tf.batchNorm(a, mean, variance, b, g, 1e-3).mul(w).sum();
+        })([x, gamma, beta]),
+      ),
+  });
+}
+cases.push({
+  // Stock tfjs backprop needs both offset and scale present.
+  name: "FusedBatchNorm gradient with independent mean/variance",
+  inputs: [inp(3, 4, 5, 6), inp(6), inp(6), inp(6), inp(6)],
+  run: ([x, m, v, o, g]) =>
+    flatConcat(
+      tf.grads((
+        a: tf.Tensor,
+        mm: tf.Tensor,
+        vv: tf.Tensor,
+        oo: tf.Tensor,
+        gg: tf.Tensor,
+      ) => tf.batchNorm(a, mm, vv.square().add(0.5), oo, gg).mul(a).sum())([
+        x,
+        m,
+        v,
+        o,
+        g,
+      ]),
+    ),
+});
+for (
+  const [xs, axes, keep] of [
+    [[4, 5, 6, 7], [0, 1, 2], false],
+    [[4, 5, 6, 7], [0, 1], true],
+    [[4, 5, 6, 7], [1, 2], false],
+    [[9, 3], undefined, false],
+  ] as [number[], number[] | undefined, boolean][]
+) {
+  cases.push({
+    name: `Mean gradient x${xs} axes${axes} keep${keep}`,
+    inputs: [inp(...xs)],
+    run: ([x]) =>
+      tf.grad((a: tf.Tensor) => tf.mean(a.mul(a), axes, keep).sin().sum())(x),
+  });
+}
+// Exact zeros and both signs, so step(x) at 0 and ties matter.
+const quantized = (...shape: number[]) => {
+  const i = inp(...shape);
+  return { shape, data: i.data.map((v) => Math.round(v * 2) / 2) };
+};
+for (const xs of [[2, 6, 5, 7], [4, 26, 26, 16]]) {
+  cases.push({
+    name: `Square and Relu gradients x${xs}`,
+    inputs: [quantized(...xs), inp(...xs)],
+    run: ([x, w]) =>
+      tf.grad((a: tf.Tensor) =>
+        tf.relu(a).mul(w).sum().add(a.square().mul(tf.reverse(w)).sum())
+      )(x),
+  });
+}
+for (const xs of [[2, 8, 8, 16], [3, 11, 11, 5], [2, 26, 26, 8]]) {
+  cases.push({
+    name: `MaxPoolGrad 2x2/2 with ties x${xs}`,
+    inputs: [quantized(...xs), inp(...xs)],
+    run: ([x, w]) =>
+      tf.grad((a: tf.Tensor) =>
+        tf.maxPool(tf.relu(a) as tf.Tensor4D, 2, 2, "valid").mul(
+          w.slice(
+            [0, 0, 0, 0],
+            [xs[0], xs[1] >> 1, xs[2] >> 1, xs[3]],
+          ),
+        ).sum()
+      )(x),
+  });
+}
+
 // Seeded random conv geometries beyond the fixed list.
 const geometry = keyedUniform(99, "shuffle", 0);
 const pick = (lo: number, hi: number) =>
@@ -334,6 +419,36 @@ for (const backend of ["wasm", "cpu"] as const) {
     });
   }
 }
+
+Deno.test("shared Identity/Cast buffers outlive their source on wasm", async () => {
+  await tf.setBackend("wasm");
+  registerTrainingKernels("wasm");
+  const x = tf.tensor([1, 2, 3, 4]);
+  const copy = x.clone();
+  const cast = tf.cast(x, "float32");
+  x.dispose();
+  assert.deepEqual(Array.from(copy.dataSync()), [1, 2, 3, 4]);
+  assert.deepEqual(Array.from(cast.dataSync()), [1, 2, 3, 4]);
+  copy.dispose();
+  assert.deepEqual(Array.from(cast.dataSync()), [1, 2, 3, 4]);
+  cast.dispose();
+});
+
+Deno.test("fast Relu gradient propagates NaN and Inf like the stock one", async () => {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.tensor([NaN, -1, 0, 2, -0, 3, 1]);
+      const w = tf.tensor([1, Infinity, NaN, 4, -5, NaN, -Infinity]);
+      return Array.from(
+        tf.grad((a: tf.Tensor) => tf.relu(a).mul(w).sum())(x).dataSync(),
+      );
+    });
+  };
+  await tf.setBackend("wasm");
+  registerTrainingKernels("wasm");
+  assert.deepEqual(await run("wasm"), await run("ref"));
+});
 
 /** Losses of a few training steps of `model` on `backend`, from one init. */
 async function stepLosses(

@@ -134,7 +134,7 @@ Deno.test({
       );
       assert.equal(rerun.code, 0, rerun.stderr);
       assert.doesNotMatch(rerun.stderr, /up to date/);
-      assert.match(rerun.stderr, /epoch  1\/1/);
+      assert.match(rerun.stderr, /epoch +1\/1/);
 
       // Bad usage: one line, exit 2.
       const bad = await run("train_dense", ...dd, "--backend", "webgl");

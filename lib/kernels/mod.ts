@@ -5,8 +5,12 @@
  * mishandles transposed inputs) and faster ones for slow ones (conv
  * backprops, transposed matmuls, the reductions BatchNorm uses). Heavy
  * kernels lower to one GEMM: OpenBLAS through Deno's FFI when the library
- * and `--allow-ffi` are there, else the backend's own matmul. Each kernel
- * is tested against tfjs' reference cpu kernel (tests/kernels_test.ts).
+ * and `--allow-ffi` are there, else the backend's own matmul. It also
+ * installs (process-wide, via `tf.registerGradient`) single-pass gradients
+ * for FusedBatchNorm, Mean, Square and Relu (gradients.ts), which fall back
+ * to tfjs' own on backends without the fused kernels. Each kernel and
+ * gradient is tested against tfjs' reference cpu kernels
+ * (tests/kernels_test.ts).
  *
  * @module
  */

@@ -26,7 +26,17 @@ export function sumRows(
     for (let i = 0; i < rows; i++) s += x[i];
     acc[0] = s;
   } else {
-    for (let r = 0, o = 0; r < rows; r++, o += cols) {
+    // Four rows per iteration: a quarter of the accumulator traffic (the
+    // four-term partial sum is exact-ish in float64 anyway).
+    let r = 0, o = 0;
+    const c2 = 2 * cols, c3 = 3 * cols;
+    for (; r + 4 <= rows; r += 4, o += 4 * cols) {
+      for (let c = 0; c < cols; c++) {
+        const p = o + c;
+        acc[c] += (x[p] + x[p + cols]) + (x[p + c2] + x[p + c3]);
+      }
+    }
+    for (; r < rows; r++, o += cols) {
       for (let c = 0; c < cols; c++) acc[c] += x[o + c];
     }
   }

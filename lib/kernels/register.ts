@@ -23,6 +23,7 @@ import {
   conv2dForward,
   type ConvGeometry,
   maxPoolGrad,
+  maxPoolGrad2x2,
   type PoolGeometry,
 } from "./conv.ts";
 import {
@@ -31,87 +32,17 @@ import {
   repeatInto,
   sumRows,
 } from "./reduce.ts";
-
-type DataId = tf.TensorInfo["dataId"];
-
-/** The part of tfjs-backend-wasm's BackendWasm that these kernels use. */
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
-  disposeData(dataId: DataId, force?: boolean): boolean;
-}
-
-/** The part of tfjs-backend-cpu's MathBackendCPU that these kernels use. */
-interface CpuBackendLike {
-  data: { get(dataId: DataId): { values?: tf.backend_util.BackendValues } };
-  makeTensorInfo(
-    shape: number[],
-    dtype: tf.DataType,
-    values?: tf.backend_util.BackendValues,
-  ): tf.TensorInfo;
-}
-
-/**
- * How kernels reach tensor memory on one backend. `alloc` must be called
- * before `view`/`read` whenever heap growth could detach earlier views.
- */
-interface FlatIO {
-  /** True when views stay valid while the GEMM runs (no backend allocation inside it). */
-  readonly stableViews: boolean;
-  alloc(shape: number[]): tf.TensorInfo;
-  view(t: tf.TensorInfo): Float32Array;
-}
-
-function cpuIO(backend: object): FlatIO {
-  const b = backend as CpuBackendLike;
-  return {
-    stableViews: true,
-    alloc: (shape) =>
-      b.makeTensorInfo(
-        shape,
-        "float32",
-        new Float32Array(tf.util.sizeFromShape(shape)),
-      ),
-    view: (t) => {
-      const v = b.data.get(t.dataId).values;
-      if (v instanceof Float32Array) return v;
-      throw new Error(`fast kernels: tensor ${t.shape} has no float32 data`);
-    },
-  };
-}
-
-function wasmIO(backend: object, stableViews: boolean): FlatIO {
-  const b = backend as WasmBackendLike;
-  return {
-    stableViews,
-    alloc: (shape) => b.makeOutput(shape, "float32"),
-    view: (t) => b.typedArrayFromHeap(t) as Float32Array,
-  };
-}
-
-/**
- * Runs `fn` over flat views of `inputs` and a freshly allocated output.
- * When views are not stable (the GEMM allocates on the wasm heap, which may
- * grow and detach them) inputs are copied out first and the result is
- * copied in at the end.
- */
-function runFlat(
-  io: FlatIO,
-  inputs: tf.TensorInfo[],
-  outShape: number[],
-  fn: (ins: Float32Array[], out: Float32Array) => void,
-): tf.TensorInfo {
-  const out = io.alloc(outShape);
-  if (io.stableViews) {
-    fn(inputs.map((t) => io.view(t)), io.view(out));
-    return out;
-  }
-  const ins = inputs.map((t) => io.view(t).slice());
-  const res = new Float32Array(tf.util.sizeFromShape(outShape));
-  fn(ins, res);
-  io.view(out).set(res);
-  return out;
-}
+import {
+  allFloat,
+  cpuIO,
+  type FlatIO,
+  plainIO,
+  req,
+  runFlat,
+  type WasmBackendLike,
+  wasmIO,
+} from "./io.ts";
+import { installFastGradients, registerGradientKernels } from "./gradients.ts";
 
 /**
  * An Sgemm that runs on the wasm backend's own BatchMatMul (XNNPACK). The
@@ -184,6 +115,7 @@ function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   };
 }
 
+type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Shape4 = [number, number, number, number];
 type DataFormat = "NHWC" | "NCHW";
 type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
@@ -208,16 +140,6 @@ function convInfo(
     ),
   );
 }
-
-/** Required kernel input (tfjs types every input as optional). */
-function req(args: Parameters<tf.KernelFunc>[0], name: string): tf.TensorInfo {
-  const t = args.inputs[name];
-  if (!t) throw new Error(`fast kernels: missing input "${name}"`);
-  return t;
-}
-
-const allFloat = (ts: (tf.TensorInfo | undefined)[]) =>
-  ts.every((t) => !t || t.dtype === "float32");
 
 /**
  * Adds a per-channel bias and applies relu in place (the fused epilogue),
@@ -269,6 +191,11 @@ export interface FastKernelOptions {
    * is loaded). Default true.
    */
   wasmConvForward?: boolean;
+  /**
+   * Install the fused gradients of gradients.ts (BatchNorm, Mean, Square,
+   * Relu) and their kernels. Default true.
+   */
+  fastGradients?: boolean;
 }
 
 /** What {@link registerFastKernels} did. */
@@ -383,7 +310,7 @@ export function registerFastKernels(
       [x, dy],
       info.filterShape.slice(),
       ([xv, dyv], out) => {
-        conv2dBackpropFilter(xv, dyv, out, g, gemm);
+        conv2dBackpropFilter(xv, dyv, out, g, gemm, gemmName === "openblas");
       },
     );
   });
@@ -404,7 +331,7 @@ export function registerFastKernels(
       [dy, filter],
       info.inShape.slice(),
       ([dyv, wv], out) => {
-        conv2dBackpropInput(dyv, wv, out, g, gemm);
+        conv2dBackpropInput(dyv, wv, out, g, gemm, gemmName === "openblas");
       },
     );
   });
@@ -432,7 +359,7 @@ export function registerFastKernels(
         [x, filter],
         info.outShape.slice(),
         ([xv, wv], out) => {
-          conv2dForward(xv, wv, out, g, gemm);
+          conv2dForward(xv, wv, out, g, gemm, gemmName === "openblas");
         },
       );
     });
@@ -464,7 +391,7 @@ export function registerFastKernels(
         ins,
         info.outShape.slice(),
         ([xv, wv, bv], out) => {
-          conv2dForward(xv, wv, out, g, gemm);
+          conv2dForward(xv, wv, out, g, gemm, gemmName === "openblas");
           epilogue(out, info.outChannels, bv ?? null, act === "relu");
         },
       );
@@ -504,7 +431,25 @@ export function registerFastKernels(
         padLeft: info.padInfo.left,
       };
       // No GEMM here, so heap views stay valid on wasm too.
-      const io = isWasm ? wasmIO(args.backend, true) : cpuIO(args.backend);
+      const io = plainIO(isWasm, args.backend);
+      const output = args.inputs.output;
+      const pool2 = output !== undefined && allFloat([input, dy, output]) &&
+        g.filterHeight === 2 && g.filterWidth === 2 &&
+        g.strideHeight === 2 && g.strideWidth === 2 && g.padTop === 0 &&
+        g.padLeft === 0 && g.dilationHeight === 1 && g.dilationWidth === 1 &&
+        tf.util.arraysEqual(output.shape, dy.shape);
+      if (pool2) {
+        return runFlat(
+          io,
+          [input, output, dy],
+          input.shape.slice(),
+          ([xv, yv, dyv], out) => {
+            if (!maxPoolGrad2x2(xv, yv, dyv, out, g)) {
+              maxPoolGrad(xv, dyv, out, g);
+            }
+          },
+        );
+      }
       return runFlat(io, [input, dy], input.shape.slice(), ([xv, dyv], out) => {
         maxPoolGrad(xv, dyv, out, g);
       });
@@ -515,7 +460,6 @@ export function registerFastKernels(
   // BatchNormalization's moments and gradient reduce [N,H,W,C] to [C] and
   // tile [1,1,1,C] to [N,H,W,C]; both backends are slow at exactly that.
   // No GEMM runs here, so heap views stay valid on wasm.
-  const plainIO = (be: object) => (isWasm ? wasmIO(be, true) : cpuIO(be));
   for (const name of ["Sum", "Mean"]) {
     const orig = fallback(name);
     register(name, (args) => {
@@ -532,9 +476,14 @@ export function registerFastKernels(
       const outShape = attrs.keepDims
         ? [...Array(lead).fill(1), ...inner]
         : inner;
-      return runFlat(plainIO(args.backend), [x], outShape, ([xv], out) => {
-        sumRows(xv, rows, cols, out, name === "Mean" ? 1 / rows : 1);
-      });
+      return runFlat(
+        plainIO(isWasm, args.backend),
+        [x],
+        outShape,
+        ([xv], out) => {
+          sumRows(xv, rows, cols, out, name === "Mean" ? 1 / rows : 1);
+        },
+      );
     });
   }
   const tileOrig = fallback("Tile");
@@ -551,7 +500,7 @@ export function registerFastKernels(
     const times = reps.slice(0, k).reduce((p, q) => p * q, 1);
     const outShape = x.shape.map((d, i) => d * reps[i]);
     return runFlat(
-      plainIO(args.backend),
+      plainIO(isWasm, args.backend),
       [x],
       outShape,
       ([xv], out) => repeatInto(xv, times, out),
@@ -580,7 +529,7 @@ export function registerFastKernels(
     const eps = (args.attrs?.varianceEpsilon as number | undefined) ?? 0.001;
     const ins = [x, mean, variance, offset ?? mean, scale ?? mean];
     return runFlat(
-      plainIO(args.backend),
+      plainIO(isWasm, args.backend),
       ins,
       x.shape.slice(),
       ([xv, mv, vv, ov, sv], out) => {
@@ -717,6 +666,30 @@ export function registerFastKernels(
     };
     untranspose("BatchMatMul");
     untranspose("_FusedMatMul");
+  }
+
+  // --- Identity / same-dtype Cast on wasm ---------------------------------
+  // tfjs clones every tensor it saves for the backward pass (Identity) and
+  // moments() casts float32 to float32; wasm copies both, cpu shares the
+  // buffer. Share it here too (tensors are immutable; the backend keeps a
+  // reference count per buffer, which Reshape already relies on).
+  if (isWasm) {
+    const share = (name: string, same: (args: KernelArgs) => boolean) => {
+      const orig = fallback(name);
+      register(name, (args) => {
+        const x = req(args, "x");
+        if (x.dtype === "string" || !same(args)) return orig(args);
+        (args.backend as WasmBackendLike).incRef(x.dataId);
+        return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+      });
+    };
+    share("Identity", () => true);
+    share("Cast", (args) => args.attrs?.dtype === req(args, "x").dtype);
+  }
+
+  if (options.fastGradients !== false) {
+    replaced.push(...registerGradientKernels(backendName));
+    installFastGradients();
   }
 
   return {
