@@ -12,6 +12,7 @@ import { tf } from "../lib/tf.ts";
 import {
   numberFlag,
   parseFlags,
+  resolveDataDir,
   runMain,
   type ScriptInfo,
   stringFlag,
@@ -20,6 +21,10 @@ import { type BackendName, BACKENDS, initBackend } from "../lib/backend.ts";
 import { measureThroughput, type Throughput } from "../lib/benchmark.ts";
 import { MODEL_NAMES, type ModelName } from "../lib/models.ts";
 import { UsageError } from "../lib/errors.ts";
+import { benchmarkAugment } from "../lib/augment_benchmark.ts";
+import { loadMnist } from "../lib/mnist.ts";
+import { join } from "path";
+import { cpus } from "os";
 import { logLine } from "../lib/progress.ts";
 
 const info: ScriptInfo = {
@@ -41,6 +46,12 @@ e.g. Debian's python3-torch) and print ours / PyTorch.`,
       valueName: "LIST",
       description: "comma-separated models",
       default: MODEL_NAMES.join(","),
+    },
+    replicas: {
+      type: "string",
+      valueName: "N",
+      description:
+        "data-parallel replicas for every model (default: each recipe's)",
     },
     repeats: {
       type: "string",
@@ -137,12 +148,9 @@ async function runPeer(
 
 function cpuModel(): string {
   try {
-    const line = Deno.readTextFileSync("/proc/cpuinfo").split("\n").find((l) =>
-      l.startsWith("model name")
-    );
-    return line?.split(":")[1].trim() ?? "unknown CPU";
+    return cpus()[0]?.model ?? "unknown CPU";
   } catch {
-    return "unknown CPU";
+    return "unknown CPU"; // no --allow-sys
   }
 }
 
@@ -150,6 +158,27 @@ const fmt = (n: number | undefined) =>
   n === undefined ? "—" : Math.round(n).toLocaleString("en-US");
 const ratio = (a: number, b: number | undefined) =>
   b ? (a / b).toFixed(2) + "×" : "—";
+
+/** Augmentation throughput on the real training split, if it is here. */
+async function augmentFigures(
+  repeats: number,
+): Promise<{ transform: number; withGzip: number; workers: number } | string> {
+  const dir = Deno.env.get("MNIST_SOURCE") ??
+    join(resolveDataDir(undefined), "mnist");
+  let split;
+  try {
+    split = await loadMnist(dir, "train");
+  } catch {
+    return `no MNIST training split in ${dir} (run deno task fetch or set MNIST_SOURCE)`;
+  }
+  const transform = await benchmarkAugment({ split, runs: repeats });
+  const withGzip = await benchmarkAugment({ split, runs: repeats, gzip: true });
+  return {
+    transform: transform.imagesPerSecond,
+    withGzip: withGzip.imagesPerSecond,
+    workers: transform.workers,
+  };
+}
 
 runMain(async (args) => {
   const flags = parseFlags(args, info);
@@ -165,22 +194,28 @@ runMain(async (args) => {
     "models",
   );
   const repeats = numberFlag(flags, "repeats", { integer: true, min: 1 }) ?? 5;
+  const replicas = numberFlag(flags, "replicas", {
+    integer: true,
+    min: 1,
+    max: 16,
+  });
 
   const peer = flags.peer ? await runPeer(models, repeats) : undefined;
   if (typeof peer === "string") logLine(`peer skipped: ${peer}`);
-  const results:
-    (Throughput & { backend: BackendName; customKernels: string[] })[] = [];
+  const results: (Throughput & { backend: BackendName; gemm: string })[] = [];
   for (const backend of backends) {
     const started = await initBackend(backend);
     for (const model of models) {
       if (!flags.json) logLine(`measuring ${model} on ${backend}…`);
       results.push({
-        ...measureThroughput(model, { repeats }),
+        ...(await measureThroughput(model, { repeats, replicas })),
         backend,
-        customKernels: started.customKernels,
+        gemm: started.gemm,
       });
     }
   }
+  if (!flags.json) logLine("measuring augmentation…");
+  const augment = await augmentFigures(repeats);
   const peerModels = typeof peer === "object" ? peer.models : {};
   const machine = {
     cpu: cpuModel(),
@@ -189,25 +224,31 @@ runMain(async (args) => {
     tfjs: tf.version.tfjs,
   };
   if (flags.json) {
-    console.log(
-      JSON.stringify(
-        { machine, results, peer: typeof peer === "object" ? peer : null },
-        null,
-        2,
-      ),
-    );
+    console.log(JSON.stringify(
+      {
+        machine,
+        results,
+        augment: typeof augment === "object" ? augment : null,
+        peer: typeof peer === "object" ? peer : null,
+      },
+      null,
+      2,
+    ));
     return 0;
   }
   console.log(
     `${machine.cpu}, ${machine.cores} cores, Deno ${machine.deno}, tfjs ${machine.tfjs}` +
       (typeof peer === "object"
         ? `, PyTorch ${peer.torch} (${peer.threads} threads)`
-        : ""),
+        : "") +
+      `; medians of ${repeats} runs`,
   );
   const header = [
     "backend",
+    "matmul",
     "model",
     "batch",
+    "replicas",
     "train img/s",
     "infer img/s",
     "torch train",
@@ -219,8 +260,10 @@ runMain(async (args) => {
     const p = peerModels[r.model];
     return [
       r.backend,
+      r.gemm,
       r.model,
       String(r.batchSize),
+      String(r.replicas),
       fmt(r.trainImagesPerSecond),
       fmt(r.inferImagesPerSecond),
       fmt(p?.train_images_per_s),
@@ -235,9 +278,18 @@ runMain(async (args) => {
   for (const row of [header, ...rows]) {
     console.log(
       row.map((cell, i) =>
-        i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])
+        i < 3 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])
       ).join("  "),
     );
   }
+  console.log(
+    typeof augment === "object"
+      ? `augment (seed preset, 60,000 images, ${augment.workers} workers): ${
+        fmt(augment.transform)
+      } img/s transform, ${
+        fmt(augment.withGzip)
+      } img/s with gzip'd IDX encoding`
+      : `augment skipped: ${augment}`,
+  );
   return 0;
 });

@@ -9,6 +9,7 @@ import { type AugmentConfig, PRESETS } from "./augment_config.ts";
 import { AugmentPool, defaultWorkerCount } from "./augment_pool.ts";
 import { serializeIdx } from "./idx.ts";
 import type { MnistSplit, Split } from "./mnist.ts";
+import { median } from "./stats.ts";
 
 /** Options of {@link benchmarkAugment}. */
 export interface BenchmarkAugmentOptions {
@@ -38,12 +39,6 @@ export interface BenchmarkAugmentResult {
   seconds: number[];
   /** Threads used. */
   workers: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

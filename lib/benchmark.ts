@@ -7,16 +7,14 @@
  */
 
 import { tf } from "./tf.ts";
-import { buildModel, type ModelName } from "./models.ts";
+import type { ModelName } from "./models.ts";
+import type { FloatBatch } from "./mnist.ts";
+import type { BackendName } from "./backend.ts";
+import { DataParallel } from "./data_parallel.ts";
+import { keyedUniform } from "./train_rng.ts";
 import { RECIPES } from "./recipes.ts";
-import { makeOptimizer, trainStep } from "./replica.ts";
-
-/** Median of a non-empty list. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+import { Replica } from "./replica.ts";
+import { median } from "./stats.ts";
 
 /** Options of the throughput measurements. */
 export interface ThroughputOptions {
@@ -28,6 +26,8 @@ export interface ThroughputOptions {
   warmup?: number;
   /** Images per step (default: the recipe's batch size). */
   batchSize?: number;
+  /** Data-parallel replicas (default: the recipe's). */
+  replicas?: number;
 }
 
 /** Throughput of one model on the active backend. */
@@ -36,6 +36,8 @@ export interface Throughput {
   model: ModelName;
   /** Training batch size used. */
   batchSize: number;
+  /** Data-parallel replicas used. */
+  replicas: number;
   /** Median training images per second. */
   trainImagesPerSecond: number;
   /** Median inference images per second at batch 1,000. */
@@ -46,76 +48,105 @@ export interface Throughput {
   inferRuns: number[];
 }
 
-function randomBatch(n: number): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
-  return tf.tidy(() => ({
-    xs: tf.randomUniform([n, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D,
-    ys: tf.oneHot(tf.randomUniform([n], 0, 10, "int32", 2), 10)
-      .toFloat() as tf.Tensor2D,
-  }));
+/** `n` random images and one-hot labels (content is irrelevant to speed). */
+function randomBatch(n: number): FloatBatch {
+  const uniform = keyedUniform(7, "shuffle", n);
+  const pixels = Float32Array.from({ length: n * 784 }, uniform);
+  const oneHot = new Float32Array(n * 10);
+  for (let i = 0; i < n; i++) oneHot[i * 10 + (i % 10)] = 1;
+  return { pixels, oneHot, n };
 }
 
 /**
  * Measure training and inference throughput of `model` on the active
- * backend with its recipe's optimizer and batch size.
+ * backend the way the pipeline trains it: the recipe's optimizer, batch
+ * size and replica count (data-parallel Workers for the CNN).
  *
  * @example
  * ```ts
  * await initBackend("wasm");
- * const t = measureThroughput("dense", { repeats: 3 });
+ * const t = await measureThroughput("dense", { repeats: 3 });
  * console.log(t.trainImagesPerSecond);
  * ```
  */
-export function measureThroughput(
+export async function measureThroughput(
   name: ModelName,
   options: ThroughputOptions = {},
-): Throughput {
-  const recipe = RECIPES[name];
+): Promise<Throughput> {
+  const recipe = { ...RECIPES[name], seed: 1 };
   const batchSize = options.batchSize ?? recipe.batchSize;
+  const replicas = options.replicas ?? recipe.replicas;
   const repeats = options.repeats ?? 5;
-  const model = buildModel(name, 1);
-  const optimizer = makeOptimizer(recipe);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { xs, ys } = randomBatch(batchSize);
-  const step = () => trainStep(model, optimizer, variables, xs, ys);
+  const replica = new Replica(recipe);
+  const parallel = replicas > 1
+    ? await DataParallel.start(
+      replica,
+      replicas,
+      tf.getBackend() as BackendName,
+      recipe,
+      recipe.learningRate,
+    )
+    : undefined;
+  try {
+    const batch = randomBatch(batchSize);
+    const xs = tf.tensor4d(batch.pixels, [batchSize, 28, 28, 1]);
+    const ys = tf.tensor2d(batch.oneHot, [batchSize, 10]);
+    const stream = () => 0.5;
+    const step = async () => {
+      if (parallel) await parallel.step(batch, 28, 28, 0, 0);
+      else replica.step(xs, ys, stream);
+    };
 
-  for (let i = 0; i < (options.warmup ?? 3); i++) step();
-  let steps = options.steps;
-  if (steps === undefined) {
-    const t0 = performance.now();
-    step();
-    steps = Math.max(3, Math.round(1000 / Math.max(performance.now() - t0, 1)));
-  }
-  const trainRuns: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) step();
-    trainRuns.push((steps * batchSize) / ((performance.now() - t0) / 1000));
-  }
-  xs.dispose();
-  ys.dispose();
+    for (let i = 0; i < (options.warmup ?? 3); i++) await step();
+    let steps = options.steps;
+    if (steps === undefined) {
+      const t0 = performance.now();
+      await step();
+      steps = Math.max(
+        3,
+        Math.round(1000 / Math.max(performance.now() - t0, 1)),
+      );
+    }
+    const trainRuns: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) await step();
+      trainRuns.push((steps * batchSize) / ((performance.now() - t0) / 1000));
+    }
+    tf.dispose([xs, ys]);
 
-  const input = tf.randomUniform([1000, 28, 28, 1], 0, 1, "float32", 3);
-  const infer = () => {
-    const out = model.predict(input, { batchSize: 1000 }) as tf.Tensor;
-    out.dataSync();
-    out.dispose();
-  };
-  infer();
-  const inferRuns: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    infer();
-    inferRuns.push(1000 / ((performance.now() - t0) / 1000));
+    const images = randomBatch(1000).pixels;
+    const infer = async () => {
+      if (parallel) {
+        await parallel.predict(images, 1000, 28, 28);
+        return;
+      }
+      const out = tf.tidy(() =>
+        replica.model.predict(tf.tensor4d(images, [1000, 28, 28, 1]), {
+          batchSize: 1000,
+        }) as tf.Tensor
+      );
+      out.dataSync();
+      out.dispose();
+    };
+    await infer();
+    const inferRuns: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      const t0 = performance.now();
+      await infer();
+      inferRuns.push(1000 / ((performance.now() - t0) / 1000));
+    }
+    return {
+      model: name,
+      batchSize,
+      replicas,
+      trainImagesPerSecond: median(trainRuns),
+      inferImagesPerSecond: median(inferRuns),
+      trainRuns,
+      inferRuns,
+    };
+  } finally {
+    parallel?.close();
+    replica.dispose();
   }
-  input.dispose();
-  optimizer.dispose();
-  model.dispose();
-  return {
-    model: name,
-    batchSize,
-    trainImagesPerSecond: median(trainRuns),
-    inferImagesPerSecond: median(inferRuns),
-    trainRuns,
-    inferRuns,
-  };
 }
