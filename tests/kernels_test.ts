@@ -57,6 +57,39 @@ type PadT = "valid" | "same" | [
   [number, number],
   [number, number],
 ];
+/** Both conv backprop kernels for one geometry. */
+function pushBackpropCases(
+  tag: string,
+  xs: number[],
+  fs: number[],
+  strides: [number, number],
+  pad: PadT,
+  outShape: number[],
+): void {
+  cases.push({
+    name: `Conv2DBackpropFilter ${tag}`,
+    inputs: [inp(...xs), inp(...outShape)],
+    run: ([x, dy]) =>
+      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+        strides,
+        pad,
+        dataFormat: "NHWC",
+        filterShape: fs,
+      }) as tf.Tensor,
+  });
+  cases.push({
+    name: `Conv2DBackpropInput ${tag}`,
+    inputs: [inp(...outShape), inp(...fs)],
+    run: ([dy, filter]) =>
+      tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, {
+        inputShape: xs,
+        strides,
+        pad,
+        dataFormat: "NHWC",
+      }) as tf.Tensor,
+  });
+}
+
 const convCases: [
   number[],
   number[],
@@ -106,28 +139,7 @@ for (const [xs, fs, strides, pad, dil] of convCases) {
     1,
     pad,
   );
-  cases.push({
-    name: `Conv2DBackpropFilter ${tag}`,
-    inputs: [inp(...xs), inp(...info.outShape)],
-    run: ([x, dy]) =>
-      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
-        strides,
-        pad,
-        dataFormat: "NHWC",
-        filterShape: fs,
-      }) as tf.Tensor,
-  });
-  cases.push({
-    name: `Conv2DBackpropInput ${tag}`,
-    inputs: [inp(...info.outShape), inp(...fs)],
-    run: ([dy, filter]) =>
-      tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, {
-        inputShape: xs,
-        strides,
-        pad,
-        dataFormat: "NHWC",
-      }) as tf.Tensor,
-  });
+  pushBackpropCases(tag, xs, fs, strides, pad, info.outShape);
 }
 const poolCases: [
   number[],
@@ -365,28 +377,7 @@ for (let i = 0; i < 6; i++) {
     run: ([x, f]) =>
       tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, strides, pad),
   });
-  cases.push({
-    name: `Conv2DBackpropFilter ${tag}`,
-    inputs: [inp(...xs), inp(...info.outShape)],
-    run: ([x, dy]) =>
-      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
-        strides,
-        pad,
-        dataFormat: "NHWC",
-        filterShape: fs,
-      }) as tf.Tensor,
-  });
-  cases.push({
-    name: `Conv2DBackpropInput ${tag}`,
-    inputs: [inp(...info.outShape), inp(...fs)],
-    run: ([dy, filter]) =>
-      tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, {
-        inputShape: xs,
-        strides,
-        pad,
-        dataFormat: "NHWC",
-      }) as tf.Tensor,
-  });
+  pushBackpropCases(tag, xs, fs, strides, pad, info.outShape);
 }
 
 function maxAbsDiff(want: Float32Array, got: Float32Array): number {

@@ -200,6 +200,7 @@ export interface FastKernelOptions {
 
 /** What {@link registerFastKernels} did. */
 export interface FastKernelReport {
+  /** The backend the kernels were registered on. */
   backend: string;
   /** Which GEMM the conv kernels use. */
   gemm: "openblas" | "wasm-xnnpack" | "js";
