@@ -27,7 +27,12 @@ import {
 } from "./corruptions.ts";
 import type { MnistSplit, Split } from "./mnist.ts";
 import { KeyedRng } from "./rng.ts";
-import { affineFor, type GeometryParams, warpBilinear } from "./warp.ts";
+import {
+  affineFor,
+  type GeometryParams,
+  layerAffines,
+  warpBilinear,
+} from "./warp.ts";
 
 /** The split number that keys the generator: train 0, test 1. */
 export const SPLIT_IDS: Readonly<Record<Split, number>> = {
@@ -134,6 +139,7 @@ export class ImageAugmenter {
   readonly #cols: number;
   readonly #pixels: Float32Array;
   readonly #scratch: Float32Array;
+  readonly #layerBuffer: Float32Array;
   readonly #matrix = new Float64Array(6);
   readonly #rng = new KeyedRng();
   readonly #params = emptyParams();
@@ -146,7 +152,45 @@ export class ImageAugmenter {
     this.#cols = cols;
     this.#pixels = new Float32Array(rows * cols);
     this.#scratch = new Float32Array(rows * cols);
+    this.#layerBuffer = new Float32Array(rows * cols);
     this.#fillValue = 255 * config.fillValue;
+  }
+
+  /**
+   * Resample through each geometric step in turn (Keras' sequential
+   * layers), ping-ponging between two float buffers so that the last step
+   * writes into the pixel buffer.
+   */
+  #warpPerLayer(
+    src: Uint8Array,
+    srcOffset: number,
+    params: GeometryParams,
+  ): void {
+    const maps = layerAffines(params, this.#rows, this.#cols);
+    const pixels = this.#pixels;
+    if (maps.length === 0) {
+      for (let p = 0; p < pixels.length; p++) pixels[p] = src[srcOffset + p];
+      return;
+    }
+    let from: Uint8Array | Float32Array = src;
+    let offset = srcOffset;
+    maps.forEach((m, k) => {
+      const target = (maps.length - 1 - k) % 2 === 0
+        ? pixels
+        : this.#layerBuffer;
+      warpBilinear(
+        from,
+        offset,
+        this.#rows,
+        this.#cols,
+        m,
+        this.#config.fill,
+        this.#fillValue,
+        target,
+      );
+      from = target;
+      offset = 0;
+    });
   }
 
   /**
@@ -178,17 +222,21 @@ export class ImageAugmenter {
       this.#rng,
       this.#params,
     );
-    affineFor(params, rows, cols, this.#matrix);
-    warpBilinear(
-      src,
-      srcOffset,
-      rows,
-      cols,
-      this.#matrix,
-      config.fill,
-      this.#fillValue,
-      pixels,
-    );
+    if (config.resample === "per-layer") {
+      this.#warpPerLayer(src, srcOffset, params);
+    } else {
+      affineFor(params, rows, cols, this.#matrix);
+      warpBilinear(
+        src,
+        srcOffset,
+        rows,
+        cols,
+        this.#matrix,
+        config.fill,
+        this.#fillValue,
+        pixels,
+      );
+    }
     applyBrightness(pixels, params.brightness, config.brightnessMode);
     gaussianBlur(pixels, rows, cols, params.blur, this.#scratch);
     if (params.noise > 0) {

@@ -39,6 +39,17 @@ export const FILL_MODES: readonly FillMode[] = [
   "wrap",
 ];
 
+/**
+ * `once`: the geometric steps composed into one affine map and resampled
+ * once (sharpest). `per-layer`: resampled after each step, as Keras'
+ * sequential layers do — each bilinear pass blurs a little, which makes
+ * the digits slightly easier for a dense net (README, "Results").
+ */
+export type ResampleMode = "once" | "per-layer";
+
+/** Both resampling modes. */
+export const RESAMPLE_MODES: readonly ResampleMode[] = ["once", "per-layer"];
+
 /** `add`: `v + b` (Keras RandomBrightness); `multiply`: `v · b`. */
 export type BrightnessMode = "add" | "multiply";
 
@@ -68,6 +79,8 @@ export interface AugmentConfig {
   zoomX: Param | "same";
   /** How samples outside the image are filled. */
   fill: FillMode;
+  /** One resample per image, or one per geometric step (Keras). */
+  resample: ResampleMode;
   /** Intensity in [0, 1] used by the `constant` fill mode. */
   fillValue: number;
   /** Brightness offset (`add`, [0, 1] scale) or factor (`multiply`). */
@@ -96,6 +109,7 @@ const NONE: Readonly<AugmentConfig> = Object.freeze({
   zoomY: 1,
   zoomX: "same",
   fill: "reflect",
+  resample: "once",
   fillValue: 0,
   brightness: 0,
   brightnessMode: "add",
@@ -328,6 +342,11 @@ export function validateAugmentConfig(config: AugmentConfig): void {
       `--fill: unknown fill mode "${config.fill}" (expected one of: ${
         FILL_MODES.join(", ")
       })`,
+    );
+  }
+  if (!RESAMPLE_MODES.includes(config.resample)) {
+    throw new UsageError(
+      `--resample: unknown mode "${config.resample}" (expected once or per-layer)`,
     );
   }
   if (!BRIGHTNESS_MODES.includes(config.brightnessMode)) {

@@ -134,6 +134,35 @@ export function affineFor(
   return out;
 }
 
+/**
+ * One map per geometric step, in Keras' layer order (rotation, shear,
+ * translation, zoom), identity steps left out: resampling through them in
+ * turn is what sequential Keras layers do (`resample: per-layer`).
+ */
+export function layerAffines(
+  params: GeometryParams,
+  rows: number,
+  cols: number,
+): Affine[] {
+  const still: GeometryParams = {
+    rotation: 0,
+    shear: 0,
+    shiftX: 0,
+    shiftY: 0,
+    zoomX: 1,
+    zoomY: 1,
+  };
+  const steps: GeometryParams[] = [
+    { ...still, rotation: params.rotation },
+    { ...still, shear: params.shear },
+    { ...still, shiftX: params.shiftX, shiftY: params.shiftY },
+    { ...still, zoomX: params.zoomX, zoomY: params.zoomY },
+  ];
+  return steps.map((step) => affineFor(step, rows, cols)).filter((m) =>
+    !isIdentity(m)
+  );
+}
+
 /** True when `m` is exactly the identity map. */
 export function isIdentity(m: Affine): boolean {
   return m[0] === 1 && m[1] === 0 && m[2] === 0 && m[3] === 0 &&
@@ -185,7 +214,7 @@ export const INDEX_MAPPERS: Readonly<Record<FillMode, IndexMapper>> = {
 
 /** Bilinear sample whose neighbours leave the image (the slow path). */
 function sampleOutside(
-  src: Uint8Array,
+  src: Uint8Array | Float32Array,
   offset: number,
   rows: number,
   cols: number,
@@ -212,13 +241,14 @@ function sampleOutside(
 }
 
 /**
- * Resample one `rows × cols` uint8 image (at `src[offset…]`) through the
+ * Resample one `rows × cols` image (uint8, or floats on the 0–255 scale
+ * for a second pass; at `src[offset…]`) through the
  * output→input map `m` into `out` (floats on the 0–255 scale), bilinear,
  * with `fill` for samples outside. `fillValue` is on the 0–255 scale.
  * Allocates nothing.
  */
 export function warpBilinear(
-  src: Uint8Array,
+  src: Uint8Array | Float32Array,
   offset: number,
   rows: number,
   cols: number,

@@ -30,6 +30,8 @@ import {
   paramFlagDescriptions,
   parseParam,
   presetConfig,
+  RESAMPLE_MODES,
+  type ResampleMode,
 } from "../lib/augment_config.ts";
 import { defaultWorkerCount } from "../lib/augment_pool.ts";
 import { runAugmentStage } from "../lib/augment_stage.ts";
@@ -77,6 +79,12 @@ Preset seed (the study's Keras layers): --rotation=-72,72
       valueName: "MODE",
       description:
         "fill outside the image: reflect (d c b a|a b c d, edge repeated, Keras), nearest, constant, wrap",
+    },
+    resample: {
+      type: "string",
+      valueName: "MODE",
+      description:
+        "once (one composed affine map per image) or per-layer (one resample per step, as Keras' sequential layers)",
     },
     "fill-value": {
       type: "string",
@@ -128,6 +136,15 @@ function configFromFlags(flags: FlagValues): {
       );
     }
     config.fill = fill as FillMode;
+  }
+  const resample = stringFlag(flags, "resample");
+  if (resample !== undefined) {
+    if (!(RESAMPLE_MODES as readonly string[]).includes(resample)) {
+      throw new UsageError(
+        `--resample: unknown mode "${resample}" (expected once or per-layer)`,
+      );
+    }
+    config.resample = resample as ResampleMode;
   }
   const mode = stringFlag(flags, "brightness-mode");
   if (mode !== undefined) {

@@ -236,6 +236,37 @@ Deno.test("a chunk transforms exactly as inside the whole run (order and batch i
   assert.notDeepEqual(asTest.images, whole);
 });
 
+Deno.test("per-layer resampling: exact maps agree with one resample, the seed preset blurs a little", () => {
+  const images = syntheticImages(16);
+  // A 90° turn and an integer shift sample pixel centres exactly, so one
+  // composed resample and one resample per step must agree byte for byte.
+  const exact = withOverrides(NONE, {
+    rotation: 90,
+    translateX: 3 / 28,
+    translateY: -2 / 28,
+  });
+  assert.deepEqual(
+    transform({ ...exact, resample: "per-layer" }, images),
+    transform(exact, images),
+  );
+  // Identity per layer is the identity.
+  assert.deepEqual(
+    transform({ ...NONE, resample: "per-layer" }, images),
+    images,
+  );
+  // The seed preset: the same parameters, resampled three times — close to,
+  // but not the same as, one resample (each bilinear pass smooths).
+  const once = transform(PRESETS.seed, images);
+  const perLayer = transform(
+    { ...PRESETS.seed, resample: "per-layer" },
+    images,
+  );
+  assert.notDeepEqual(perLayer, once);
+  let diff = 0;
+  for (let p = 0; p < once.length; p++) diff += Math.abs(once[p] - perLayer[p]);
+  assert.ok(diff / once.length < 20, `mean |difference| ${diff / once.length}`);
+});
+
 Deno.test("over 10,000 draws the seed preset stays in ±72° (mean ≈ 0) and ±5.6 px", () => {
   let angleSum = 0;
   let maxAngle = 0;
@@ -427,6 +458,7 @@ Deno.test("bad flag values give one clear error line and exit 2", async () => {
       ],
       [["--zoom", "1.3,1.1"], /^error: --zoom: range .* LO > HI/],
       [["--fill", "mirror"], /^error: --fill: unknown fill mode/],
+      [["--resample", "twice"], /^error: --resample: unknown mode "twice"/],
       [["--blur", "abc"], /^error: --blur: expected a number/],
       [["--workers", "0"], /^error: --workers: must be ≥ 1/],
     ];
