@@ -59,13 +59,15 @@ is V (fixed) or LO,HI (uniform per image), e.g. --rotation 30 or
 scale.
 Preset seed (the study's Keras layers): --rotation=-72,72
 --translate-x=-0.2,0.2 --translate-y=-0.2,0.2 --zoom 1.2
---brightness=-0.2,0.2, reflect fill. Preset none: the identity.`,
+--brightness=-0.2,0.2, reflect fill. Preset keras: the same,
+resampled once per layer as Keras does. Preset none: the identity.`,
   flags: {
     preset: {
       type: "string",
       valueName: "NAME",
       default: DEFAULT_PRESET,
-      description: "seed (the study's transform) or none (identity)",
+      description:
+        "seed (the study's transform, one resample), keras (the same, one resample per layer as Keras) or none (identity)",
     },
     seed: {
       type: "string",

@@ -450,7 +450,7 @@ Deno.test("bad flag values give one clear error line and exit 2", async () => {
       [["--noise=-0.1"], /^error: --noise: must be ≥ 0/],
       [["--blur", "-1"], /^error: --blur: must be ≥ 0/],
       [["--rotation", "-30,-40"], /^error: --rotation: range .* LO > HI/],
-      [["--preset", "keras"], /^error: --preset: unknown preset "keras"/],
+      [["--preset", "keras2"], /^error: --preset: unknown preset "keras2"/],
       [["--salt-pepper", "1.5"], /^error: --salt-pepper: must be ≤ 1/],
       [
         ["--rotation", "1,2,3"],
