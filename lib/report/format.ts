@@ -89,3 +89,18 @@ export function formatJsonValue(value: unknown): string {
   }
   return String(value);
 }
+
+/**
+ * An ISO timestamp to the minute, in UTC: the report shows when a stage
+ * ran, and seconds would only add noise. Anything that is not an ISO
+ * timestamp is shown as it is, so a hand-edited manifest still reads.
+ *
+ * @example
+ * ```ts
+ * formatTimestamp("2025-01-01T01:02:03.456Z"); // "2025-01-01 01:02 UTC"
+ * ```
+ */
+export function formatTimestamp(iso: string | undefined): string {
+  const match = iso?.match(/^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/);
+  return match ? `${match[1]} ${match[2]} UTC` : (iso ?? "–");
+}
