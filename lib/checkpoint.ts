@@ -93,7 +93,9 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
 /** Decode checkpoint bytes; `label` names them in errors. */
 export function decodeCheckpoint(bytes: Uint8Array, label: string): Checkpoint {
   const bad = (why: string) =>
-    new CheckpointError(`${label}: ${why}; delete it or rerun with --force`);
+    new CheckpointError(
+      `${label}: ${why}; delete it, or drop --resume to start over`,
+    );
   if (
     bytes.length < MAGIC.length + 4 ||
     !MAGIC.every((b, i) => bytes[i] === b)
