@@ -140,10 +140,13 @@ export async function runTrainStage(
     }
     inputs[`mnist/${file}`] = await sha256File(path);
   }
+  let reason = options.resume ? "--resume" : "--force";
   if (!options.force && !options.resume) {
     const freshness = await checkFreshness(dir, params, inputs);
     if (freshness.upToDate) return { status: "up to date", dir };
+    reason = freshness.reason;
   }
+  log(`train:${options.model}: training (${reason})`);
   const fingerprint = await sha256Text(canonicalJson({ params, inputs }));
 
   const backend = await initBackend(options.backend);

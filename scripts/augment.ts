@@ -237,6 +237,6 @@ runMain(async (args) => {
       rate(images / timings.transform)
     } img/s), gzip ${timings.gzip.toFixed(2)} s, load ${
       timings.load.toFixed(2)
-    } s, write ${timings.write.toFixed(2)} s [${result.reason}]`,
+    } s, write ${timings.write.toFixed(2)} s (ran because: ${result.reason})`,
   );
 });
