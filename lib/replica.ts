@@ -14,6 +14,7 @@
 import { tf } from "./tf.ts";
 import { buildModel } from "./models.ts";
 import type { Recipe } from "./recipes.ts";
+import { fusedAdamUpdate } from "./kernels/adam.ts";
 
 /** The recipe's optimizer with Keras' default settings. */
 export function makeOptimizer(recipe: Recipe): tf.Optimizer {
@@ -185,6 +186,16 @@ export class Replica {
 
   /** Apply flattened gradients (and set BatchNorm statistics, if given). */
   applyGradients(gradients: Float32Array, statistics?: Float32Array): void {
+    // Adam (after its first step) in one exact pass per variable; the
+    // stock update otherwise (it also creates Adam's moment slots).
+    if (!fusedAdamUpdate(this.optimizer, this.variables, gradients)) {
+      this.stockApplyGradients(gradients);
+    }
+    if (statistics) this.writeStatistics(statistics);
+  }
+
+  /** tfjs' own `applyGradients` on tensors made from the flat gradients. */
+  private stockApplyGradients(gradients: Float32Array): void {
     const named: tf.NamedTensorMap = {};
     let offset = 0;
     for (const v of this.variables) {
@@ -196,7 +207,6 @@ export class Replica {
     }
     this.optimizer.applyGradients(named);
     tf.dispose(Object.values(named));
-    if (statistics) this.writeStatistics(statistics);
   }
 
   /** BatchNorm moving statistics (the non-trainable weights), flattened. */

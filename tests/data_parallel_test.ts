@@ -25,70 +25,77 @@ Deno.test("shards are contiguous, nearly equal and cover the batch", () => {
   assert.deepEqual(shardSizes(1, 2), [1, 0]);
 });
 
-Deno.test({
-  name:
-    "two replicas: reproducible, close to one replica, and resumable exactly",
-  ignore: MNIST_DIR === undefined,
-  async fn() {
-    const data = takeFirst(await loadMnist(MNIST_DIR!, "train"), 1280);
-    const recipe = {
-      ...RECIPES.dense,
-      epochs: 2,
-      batchSize: 64,
-      seed: 3,
-      replicas: 2,
-    };
-    const run = () =>
-      train({
-        recipe,
-        data,
-        fingerprint: "p",
-        workers: 2,
-        backend: backend.name,
-      });
-    const a = await run();
-    const b = await run();
-    assert.deepEqual(numbers(a.history), numbers(b.history));
-    const single = await train({
-      recipe: { ...recipe, replicas: 1 },
-      data,
-      fingerprint: "s",
-    });
-    // Same model and data; only dropout streams and summation order differ.
-    const last = (h: EpochRecord[]) => h[h.length - 1];
-    assert.ok(
-      Math.abs(last(a.history).valLoss - last(single.history).valLoss) < 0.15,
-      `2 replicas ${last(a.history).valLoss} vs 1 replica ${
-        last(single.history).valLoss
-      }`,
-    );
-    const weightsA = a.model.getWeights().map((w) => Array.from(w.dataSync()));
-    [a, b, single].forEach((r) => r.model.dispose());
-
-    await withTempDir(async (dir) => {
-      let batches = 0;
-      const options = {
-        recipe,
-        data,
-        fingerprint: "p",
-        workers: 2,
-        backend: backend.name,
-        checkpointPath: `${dir}/checkpoint.bin`,
+// RMSprop (the dense recipe's) and Adam (the CNN's; replicas apply it
+// with the fused update in lib/kernels/adam.ts).
+for (const optimizer of ["rmsprop", "adam"] as const) {
+  Deno.test({
+    name:
+      `two replicas: reproducible, close to one replica, and resumable exactly (${optimizer})`,
+    ignore: MNIST_DIR === undefined,
+    async fn() {
+      const data = takeFirst(await loadMnist(MNIST_DIR!, "train"), 1280);
+      const recipe = {
+        ...RECIPES.dense,
+        optimizer,
+        epochs: 2,
+        batchSize: 64,
+        seed: 3,
+        replicas: 2,
       };
-      const first = await train({
-        ...options,
-        onBatch: () => batches++,
-        shouldStop: () => batches >= 20,
+      const run = () =>
+        train({
+          recipe,
+          data,
+          fingerprint: "p",
+          workers: 2,
+          backend: backend.name,
+        });
+      const a = await run();
+      const b = await run();
+      assert.deepEqual(numbers(a.history), numbers(b.history));
+      const single = await train({
+        recipe: { ...recipe, replicas: 1 },
+        data,
+        fingerprint: "s",
       });
-      assert.ok(first.interrupted);
-      first.model.dispose();
-      const resumed = await train({ ...options, resume: true });
-      assert.deepEqual(numbers(resumed.history), numbers(a.history));
-      assert.deepEqual(
-        resumed.model.getWeights().map((w) => Array.from(w.dataSync())),
-        weightsA,
+      // Same model and data; only dropout streams and summation order differ.
+      const last = (h: EpochRecord[]) => h[h.length - 1];
+      assert.ok(
+        Math.abs(last(a.history).valLoss - last(single.history).valLoss) < 0.15,
+        `2 replicas ${last(a.history).valLoss} vs 1 replica ${
+          last(single.history).valLoss
+        }`,
       );
-      resumed.model.dispose();
-    });
-  },
-});
+      const weightsA = a.model.getWeights().map((w) =>
+        Array.from(w.dataSync())
+      );
+      [a, b, single].forEach((r) => r.model.dispose());
+
+      await withTempDir(async (dir) => {
+        let batches = 0;
+        const options = {
+          recipe,
+          data,
+          fingerprint: "p",
+          workers: 2,
+          backend: backend.name,
+          checkpointPath: `${dir}/checkpoint.bin`,
+        };
+        const first = await train({
+          ...options,
+          onBatch: () => batches++,
+          shouldStop: () => batches >= 20,
+        });
+        assert.ok(first.interrupted);
+        first.model.dispose();
+        const resumed = await train({ ...options, resume: true });
+        assert.deepEqual(numbers(resumed.history), numbers(a.history));
+        assert.deepEqual(
+          resumed.model.getWeights().map((w) => Array.from(w.dataSync())),
+          weightsA,
+        );
+        resumed.model.dispose();
+      });
+    },
+  });
+}

@@ -9,6 +9,15 @@ import assert from "assert";
 import { tf } from "../lib/tf.ts";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerTrainingKernels } from "../lib/kernels/mod.ts";
+import { fusedAdamUpdate } from "../lib/kernels/adam.ts";
+import {
+  batchNormGrad,
+  reluGrad,
+  squareGrad,
+} from "../lib/kernels/grad_math.ts";
+import { batchNormLastAxis, sumRows } from "../lib/kernels/reduce.ts";
+import { simdLoops } from "../lib/kernels/simd.ts";
+import { maxPoolGrad2x2 } from "../lib/kernels/conv.ts";
 import { buildModel, type ModelName } from "../lib/models.ts";
 import { RECIPES } from "../lib/recipes.ts";
 import { makeOptimizer, trainStep } from "../lib/replica.ts";
@@ -439,6 +448,195 @@ Deno.test("fast Relu gradient propagates NaN and Inf like the stock one", async 
   await tf.setBackend("wasm");
   registerTrainingKernels("wasm");
   assert.deepEqual(await run("wasm"), await run("ref"));
+});
+
+for (
+  const [backend, forceJs] of [
+    ["wasm", false], // the wasm SIMD loop (and the JavaScript tail)
+    ["wasm", true],
+    ["cpu", false],
+  ] as const
+) {
+  Deno.test(`fused Adam update is bit-identical to tfjs' Adam on ${backend}${forceJs ? " (JavaScript loop)" : ""}`, async () => {
+    await tf.setBackend(backend);
+    registerTrainingKernels(backend);
+    const shapes = [[3, 3, 1, 8], [8], [50, 7], [7]];
+    const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const init = sizes.map((size, i) => rand(size).map((x) => x * (i + 1)));
+    const make = () => shapes.map((s, i) => tf.variable(tf.tensor(init[i], s)));
+    const stockVars = make();
+    const fusedVars = make();
+    const stock = tf.train.adam(0.003, 0.9, 0.999, 1e-7);
+    const fused = tf.train.adam(0.003, 0.9, 0.999, 1e-7);
+    const apply = (opt: tf.Optimizer, vars: tf.Variable[], g: Float32Array) => {
+      const named: tf.NamedTensorMap = {};
+      let offset = 0;
+      vars.forEach((v) => {
+        named[v.name] = tf.tensor(g.subarray(offset, offset + v.size), v.shape);
+        offset += v.size;
+      });
+      opt.applyGradients(named);
+      tf.dispose(Object.values(named));
+    };
+    for (let step = 0; step < 5; step++) {
+      // Gradients of mixed scales, with exact zeros and a tiny value.
+      const g = rand(total).map((x, i) =>
+        i % 7 === 0 ? 0 : x * 10 ** (i % 5 - 3)
+      );
+      g[1] = 1e-30;
+      apply(stock, stockVars, g);
+      // The first step has no moment slots yet: the fused path declines.
+      const used = fusedAdamUpdate(fused, fusedVars, g, forceJs);
+      assert.equal(used, step > 0);
+      if (!used) apply(fused, fusedVars, g);
+    }
+    const stockWeights = await stock.getWeights();
+    const fusedWeights = await fused.getWeights();
+    assert.deepEqual(
+      fusedWeights.map((w) => Array.from(w.tensor.dataSync())),
+      stockWeights.map((w) => Array.from(w.tensor.dataSync())),
+    );
+    stockVars.forEach((v, i) =>
+      assert.deepEqual(
+        Array.from(fusedVars[i].dataSync()),
+        Array.from(v.dataSync()),
+      )
+    );
+    for (const name of ["accBeta1", "accBeta2"] as const) {
+      const read = (o: tf.Optimizer) =>
+        (o as unknown as Record<typeof name, tf.Variable>)[name].dataSync()[0];
+      assert.equal(read(fused), read(stock));
+    }
+    // Other optimizers are left to their own update.
+    assert.equal(
+      fusedAdamUpdate(tf.train.rmsprop(0.01), fusedVars, rand(total)),
+      false,
+    );
+    tf.dispose([...stockVars, ...fusedVars]);
+    stock.dispose();
+    fused.dispose();
+  });
+}
+
+Deno.test("wasm SIMD loops equal their JavaScript twins bit for bit", async () => {
+  await tf.setBackend("wasm");
+  registerTrainingKernels("wasm");
+  assert.ok(simdLoops(tf.backend()), "the SIMD module did not instantiate");
+  const same = (got: tf.Tensor, want: Float32Array, what: string) => {
+    const g = got.dataSync();
+    got.dispose();
+    for (let i = 0; i < want.length; i++) {
+      if (!Object.is(g[i], want[i])) {
+        assert.fail(`${what}: [${i}] ${g[i]} !== ${want[i]}`);
+      }
+    }
+  };
+  // Sizes with and without a < 4-element tail; channels even (SIMD batch
+  // norm) and odd (JavaScript).
+  for (const shape of [[3, 5, 6], [2, 7, 9, 128], [5, 11, 11, 64], [7, 3]]) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const C = shape[shape.length - 1];
+    const x = rand(n), dy = rand(n).map((v) => v * 100);
+    const [mean, offset] = [rand(C), rand(C)];
+    const [variance, scale] = [rand(C).map(Math.abs), rand(C)];
+    const run = (name: string) =>
+      tf.engine().runKernel(name, {
+        x: tf.tensor(x, shape),
+        dy: tf.tensor(dy, shape),
+      }) as tf.Tensor;
+    const want = new Float32Array(n);
+    reluGrad(x, dy, want);
+    same(tf.tidy(() => run("FastReluGrad")), want, `relu grad ${shape}`);
+    squareGrad(x, dy, want);
+    same(tf.tidy(() => run("FastSquareGrad")), want, `square grad ${shape}`);
+    batchNormLastAxis(x, C, mean, variance, offset, scale, 1e-3, want);
+    same(
+      tf.tidy(() =>
+        tf.batchNorm(
+          tf.tensor(x, shape),
+          tf.tensor(mean),
+          tf.tensor(variance),
+          tf.tensor(offset),
+          tf.tensor(scale),
+          1e-3,
+        )
+      ),
+      want,
+      `batch norm ${shape}`,
+    );
+    const grads = {
+      dx: new Float32Array(n),
+      dMean: new Float32Array(C),
+      dVariance: new Float32Array(C),
+      dScale: new Float32Array(C),
+      dOffset: new Float32Array(C),
+    };
+    batchNormGrad(x, dy, mean, variance, scale, 1e-3, C, grads);
+    const got = tf.engine().runKernel("FastFusedBatchNormGrad", {
+      x: tf.tensor(x, shape),
+      dy: tf.tensor(dy, shape),
+      mean: tf.tensor(mean),
+      variance: tf.tensor(variance),
+      scale: tf.tensor(scale),
+    }, { varianceEpsilon: 1e-3 }) as tf.Tensor[];
+    Object.values(grads).forEach((want, i) =>
+      same(got[i], want, `batch norm grad ${i} ${shape}`)
+    );
+    const rows = n / C, sums = new Float32Array(C);
+    const axes = shape.slice(0, -1).map((_, i) => i);
+    sumRows(x, rows, C, sums);
+    same(
+      tf.tidy(() => tf.sum(tf.tensor(x, shape), axes)),
+      sums,
+      `sum ${shape}`,
+    );
+    sumRows(x, rows, C, sums, 1 / rows);
+    same(
+      tf.tidy(() => tf.mean(tf.tensor(x, shape), axes)),
+      sums,
+      `mean ${shape}`,
+    );
+  }
+  // MaxPoolGrad 2x2/2: ties (few distinct values, ±0) and odd sizes.
+  for (const shape of [[2, 6, 6, 8], [3, 7, 5, 4], [2, 26, 26, 128]]) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = rand(n).map((v) => Math.round(v * 3) / 3 || (v < 0 ? -0 : 0));
+    const [N, H, W, C] = shape;
+    const [OH, OW] = [Math.floor(H / 2), Math.floor(W / 2)];
+    const dy = rand(N * OH * OW * C);
+    const g = {
+      batchSize: N,
+      inHeight: H,
+      inWidth: W,
+      channels: C,
+      outHeight: OH,
+      outWidth: OW,
+      filterHeight: 2,
+      filterWidth: 2,
+      strideHeight: 2,
+      strideWidth: 2,
+      dilationHeight: 1,
+      dilationWidth: 1,
+      padTop: 0,
+      padLeft: 0,
+    };
+    const [dx, want] = tf.tidy(() => {
+      const input = tf.tensor4d(x, [N, H, W, C]);
+      const output = tf.maxPool(input, 2, 2, "valid");
+      const expected = new Float32Array(n);
+      const y = output.dataSync() as Float32Array;
+      assert.ok(maxPoolGrad2x2(x, y, dy, expected, g));
+      const got = tf.engine().runKernel("MaxPoolGrad", {
+        dy: tf.tensor(dy, output.shape),
+        input,
+        output,
+      }, { filterSize: 2, strides: 2, pad: "valid" }) as tf.Tensor;
+      return [got, tf.tensor(expected, shape)];
+    });
+    same(dx, want.dataSync() as Float32Array, `max pool grad ${shape}`);
+    want.dispose();
+  }
 });
 
 /** Losses of a few training steps of `model` on `backend`, from one init. */

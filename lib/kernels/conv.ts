@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { SimdLoops } from "./simd.ts";
 import type { Sgemm } from "./blas.ts";
 
 /** Geometry of a 2-D NHWC convolution (a subset of tfjs' Conv2DInfo). */
@@ -588,4 +589,39 @@ export function maxPoolGrad2x2(
     }
   }
   return bad >= 0;
+}
+
+/**
+ * {@link maxPoolGrad2x2} through the wasm SIMD loop, one output row per
+ * call (C must be a multiple of 4; all arrays views into the wasm heap).
+ * Same rule, same bits; returns false in the same cases.
+ */
+export function maxPoolGrad2x2Simd(
+  loops: SimdLoops,
+  x: Float32Array,
+  y: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array,
+  g: PoolGeometry,
+): boolean {
+  const { inHeight: H, inWidth: W, channels: C, outHeight: OH, outWidth: OW } =
+    g;
+  if (H !== 2 * OH || W !== 2 * OW) dx.fill(0);
+  let bad = 0;
+  for (let n = 0; n < g.batchSize; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const inRow = (n * H + 2 * oh) * W * C * 4;
+      const outRow = (n * OH + oh) * OW * C * 4;
+      bad |= loops.maxPoolGrad2x2(
+        x.byteOffset + inRow,
+        y.byteOffset + outRow,
+        dy.byteOffset + outRow,
+        dx.byteOffset + inRow,
+        W * C * 4,
+        C * 4,
+        OW * C * 4,
+      );
+    }
+  }
+  return bad === 0;
 }

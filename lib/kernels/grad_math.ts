@@ -12,12 +12,26 @@
  */
 
 /**
+ * Does the leading rows of {@link batchNormGrad}'s main loop elsewhere (the
+ * wasm SIMD loop): given the per-channel mean `m` and factor `k`, writes
+ * their dx and adds their sums into `s1`/`s2` exactly as the loop would,
+ * and returns the element index where the loop should carry on.
+ */
+export type BatchNormGradRows = (
+  m: Float64Array,
+  k: Float64Array,
+  s1: Float64Array,
+  s2: Float64Array,
+) => number;
+
+/**
  * FusedBatchNorm backward over the last axis (`channels` per row), all
  * parameters per-channel. With r = 1/sqrt(variance + eps), s = scale:
  *   dx = dy * r * s
  *   dOffset = Σ dy,  dScale = r Σ dy (x - mean)
  *   dMean = -r s Σ dy,  dVariance = -r³/2 · s Σ dy (x - mean)
  * (sums over all rows). One read of x and dy, one write of dx.
+ * `leadingRows`, if given, does a prefix of the rows (see its type).
  */
 export function batchNormGrad(
   x: Float32Array,
@@ -34,6 +48,7 @@ export function batchNormGrad(
     dScale: Float32Array;
     dOffset: Float32Array;
   },
+  leadingRows?: BatchNormGradRows,
 ): void {
   const C = channels;
   // Plain JS-heap copies: cheaper to index in the hot loop than wasm views.
@@ -47,7 +62,7 @@ export function batchNormGrad(
   const s1 = new Float64Array(C), s2 = new Float64Array(C);
   const { dx } = out;
   const n = x.length;
-  let i = 0;
+  let i = leadingRows ? leadingRows(m, k, s1, s2) : 0;
   // Two rows per iteration halve the accumulator loads/stores (~25 % faster).
   for (; i + 2 * C <= n; i += 2 * C) {
     for (let c = 0; c < C; c++) {

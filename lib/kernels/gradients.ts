@@ -20,7 +20,15 @@ import {
   squareGrad,
 } from "./grad_math.ts";
 import { leadingAxes } from "./reduce.ts";
-import { allFloat, plainIO, req, runFlat, runFlatMulti } from "./io.ts";
+import { type SimdLoops, simdLoops } from "./simd.ts";
+import {
+  allFloat,
+  plainIO,
+  req,
+  runFlat,
+  runFlatMulti,
+  type WasmBackendLike,
+} from "./io.ts";
 
 /** Kernel names of the fused gradient kernels. */
 export const GRAD_KERNELS = {
@@ -51,19 +59,62 @@ export function registerGradientKernels(backendName: "cpu" | "wasm"): string[] {
       const eps = args.attrs?.varianceEpsilon as number;
       const ins = [x, dy, req(args, "mean"), req(args, "variance")];
       if (scale) ins.push(scale);
-      return runFlatMulti(
-        plainIO(isWasm, args.backend),
-        ins,
-        [x.shape, mean!.shape, variance!.shape, [C], [C]],
-        ([xv, dyv, mv, vv, sv], [dx, dMean, dVariance, dScale, dOffset]) =>
-          batchNormGrad(xv, dyv, mv, vv, sv ?? null, eps, C, {
-            dx,
-            dMean,
-            dVariance,
-            dScale,
-            dOffset,
-          }),
-      );
+      const io = plainIO(isWasm, args.backend);
+      const loops = isWasm && C % 2 === 0 ? simdLoops(args.backend) : null;
+      // The SIMD loop keeps m, k and the sums (float64) on the heap: scratch
+      // allocated before the outputs, so no view is detached afterwards.
+      const scratch = loops ? io.alloc([8 * C]) : null;
+      try {
+        return runFlatMulti(
+          io,
+          ins,
+          [x.shape, mean!.shape, variance!.shape, [C], [C]],
+          ([xv, dyv, mv, vv, sv], [dx, dMean, dVariance, dScale, dOffset]) => {
+            const rows = loops && scratch
+              ? (
+                m: Float64Array,
+                k: Float64Array,
+                s1: Float64Array,
+                s2: Float64Array,
+              ) => {
+                const view = io.view(scratch);
+                const f64 = new Float64Array(
+                  view.buffer,
+                  view.byteOffset,
+                  4 * C,
+                );
+                f64.set(m, 0);
+                f64.set(k, C);
+                f64.set(s1, 2 * C);
+                f64.set(s2, 3 * C);
+                const pairs = Math.floor(xv.length / (2 * C));
+                loops.batchNormGrad(
+                  xv.byteOffset,
+                  dyv.byteOffset,
+                  dx.byteOffset,
+                  view.byteOffset,
+                  4 * C,
+                  pairs * 8 * C,
+                );
+                s1.set(f64.subarray(2 * C, 3 * C));
+                s2.set(f64.subarray(3 * C));
+                return pairs * 2 * C;
+              }
+              : undefined;
+            batchNormGrad(xv, dyv, mv, vv, sv ?? null, eps, C, {
+              dx,
+              dMean,
+              dVariance,
+              dScale,
+              dOffset,
+            }, rows);
+          },
+        );
+      } finally {
+        if (scratch) {
+          (args.backend as WasmBackendLike).disposeData(scratch.dataId, true);
+        }
+      }
     }),
     reg(GRAD_KERNELS.mean, (args) => {
       const dy = req(args, "dy");
@@ -81,7 +132,18 @@ export function registerGradientKernels(backendName: "cpu" | "wasm"): string[] {
         plainIO(isWasm, args.backend),
         [x, dy],
         x.shape,
-        ([xv, dyv], out) => squareGrad(xv, dyv, out),
+        ([xv, dyv], out) => {
+          const done = simdPrefix(args.backend, [xv, dyv, out], (l, p) => {
+            l.squareGrad(p[0], p[1], p[2], p[3]);
+          });
+          if (done < out.length) {
+            squareGrad(
+              xv.subarray(done),
+              dyv.subarray(done),
+              out.subarray(done),
+            );
+          }
+        },
       );
     }),
     reg(GRAD_KERNELS.relu, (args) => {
@@ -90,10 +152,37 @@ export function registerGradientKernels(backendName: "cpu" | "wasm"): string[] {
         plainIO(isWasm, args.backend),
         [x, dy],
         x.shape,
-        ([xv, dyv], out) => reluGrad(xv, dyv, out),
+        ([xv, dyv], out) => {
+          let special = false;
+          const done = simdPrefix(args.backend, [xv, dyv, out], (l, p) => {
+            special = l.reluGrad(p[0], p[1], p[2], p[3]) !== 0;
+          });
+          if (special) reluGrad(xv, dyv, out); // NaN/Inf: the exact loop
+          else if (done < out.length) {
+            reluGrad(xv.subarray(done), dyv.subarray(done), out.subarray(done));
+          }
+        },
       );
     }),
   ];
+}
+
+/**
+ * Runs a wasm SIMD loop over the whole 4-element groups of `arrays` (views
+ * into the wasm heap, all the same length) when `backend` has the loops;
+ * `call` gets the byte offsets and the byte count. Returns how many
+ * elements were done (0 without SIMD): the caller does the rest.
+ */
+function simdPrefix(
+  backend: object,
+  arrays: Float32Array[],
+  call: (loops: SimdLoops, args: number[]) => void,
+): number {
+  const loops = simdLoops(backend);
+  const done = arrays[0].length & ~3;
+  if (!loops || done === 0) return 0;
+  call(loops, [...arrays.map((a) => a.byteOffset), done * 4]);
+  return done;
 }
 
 /** True when the active backend has our fused kernel `name`. */

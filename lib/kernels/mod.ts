@@ -8,7 +8,11 @@
  * and `--allow-ffi` are there, else the backend's own matmul. It also
  * installs (process-wide, via `tf.registerGradient`) single-pass gradients
  * for FusedBatchNorm, Mean, Square and Relu (gradients.ts), which fall back
- * to tfjs' own on backends without the fused kernels. Each kernel and
+ * to tfjs' own on backends without the fused kernels. On wasm the
+ * elementwise and reduction loops that dominate a training step (Relu and
+ * Square gradients, BatchNorm forward and backward, Sum/Mean, 2x2
+ * MaxPoolGrad, Adam) run as hand-assembled SIMD on the backend's heap
+ * (simd.ts), bit-identical to their JavaScript twins. Each kernel and
  * gradient is tested against tfjs' reference cpu kernels
  * (tests/kernels_test.ts).
  *

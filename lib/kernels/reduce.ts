@@ -12,6 +12,8 @@
  * Sums a row-major [rows, cols] matrix over its rows into `out` (length
  * cols), scaled by `scale`. Accumulates in float64 so the result does not
  * depend on reduction order as much as a float32 running sum would.
+ * `leadingRows`, if given, adds the first rows (a multiple of four, summed
+ * exactly as the four-row loop does) into `acc` and returns their count.
  */
 export function sumRows(
   x: Float32Array,
@@ -19,6 +21,7 @@ export function sumRows(
   cols: number,
   out: Float32Array,
   scale = 1,
+  leadingRows?: (acc: Float64Array) => number,
 ): void {
   const acc = new Float64Array(cols);
   if (cols === 1) {
@@ -28,7 +31,8 @@ export function sumRows(
   } else {
     // Four rows per iteration: a quarter of the accumulator traffic (the
     // four-term partial sum is exact-ish in float64 anyway).
-    let r = 0, o = 0;
+    // A prefix of whole four-row groups may be done elsewhere (wasm SIMD).
+    let r = leadingRows ? leadingRows(acc) : 0, o = r * cols;
     const c2 = 2 * cols, c3 = 3 * cols;
     for (; r + 4 <= rows; r += 4, o += 4 * cols) {
       for (let c = 0; c < cols; c++) {
@@ -97,6 +101,32 @@ export function batchNormLastAxis(
   eps: number,
   out: Float32Array,
 ): void {
+  const { a, b } = batchNormCoefficients(
+    channels,
+    mean,
+    variance,
+    offset,
+    scale,
+    eps,
+  );
+  const n = x.length;
+  for (let i = 0; i < n; i += channels) {
+    for (let c = 0; c < channels; c++) out[i + c] = x[i + c] * a[c] + b[c];
+  }
+}
+
+/**
+ * The per-channel a = scale / sqrt(variance + eps) and b = offset − mean·a
+ * (float32) of {@link batchNormLastAxis}, for its wasm SIMD twin.
+ */
+export function batchNormCoefficients(
+  channels: number,
+  mean: Float32Array,
+  variance: Float32Array,
+  offset: Float32Array | null,
+  scale: Float32Array | null,
+  eps: number,
+): { a: Float32Array; b: Float32Array } {
   const at = (v: Float32Array, c: number) => (v.length === 1 ? v[0] : v[c]);
   const a = new Float32Array(channels);
   const b = new Float32Array(channels);
@@ -105,8 +135,5 @@ export function batchNormLastAxis(
     a[c] = s / Math.sqrt(at(variance, c) + eps);
     b[c] = (offset ? at(offset, c) : 0) - at(mean, c) * a[c];
   }
-  const n = x.length;
-  for (let i = 0; i < n; i += channels) {
-    for (let c = 0; c < channels; c++) out[i + c] = x[i + c] * a[c] + b[c];
-  }
+  return { a, b };
 }

@@ -24,9 +24,11 @@ import {
   type ConvGeometry,
   maxPoolGrad,
   maxPoolGrad2x2,
+  maxPoolGrad2x2Simd,
   type PoolGeometry,
 } from "./conv.ts";
 import {
+  batchNormCoefficients,
   batchNormLastAxis,
   leadingAxes,
   repeatInto,
@@ -43,6 +45,7 @@ import {
   wasmIO,
 } from "./io.ts";
 import { installFastGradients, registerGradientKernels } from "./gradients.ts";
+import { simdLoops } from "./simd.ts";
 
 /**
  * An Sgemm that runs on the wasm backend's own BatchMatMul (XNNPACK). The
@@ -445,9 +448,13 @@ export function registerFastKernels(
           [input, output, dy],
           input.shape.slice(),
           ([xv, yv, dyv], out) => {
-            if (!maxPoolGrad2x2(xv, yv, dyv, out, g)) {
-              maxPoolGrad(xv, dyv, out, g);
-            }
+            const loops = isWasm && g.channels % 4 === 0
+              ? simdLoops(args.backend)
+              : null;
+            const done = loops
+              ? maxPoolGrad2x2Simd(loops, xv, yv, dyv, out, g)
+              : maxPoolGrad2x2(xv, yv, dyv, out, g);
+            if (!done) maxPoolGrad(xv, dyv, out, g);
           },
         );
       }
@@ -477,14 +484,38 @@ export function registerFastKernels(
       const outShape = attrs.keepDims
         ? [...Array(lead).fill(1), ...inner]
         : inner;
-      return runFlat(
-        plainIO(isWasm, args.backend),
-        [x],
-        outShape,
-        ([xv], out) => {
-          sumRows(xv, rows, cols, out, name === "Mean" ? 1 / rows : 1);
-        },
-      );
+      const io = plainIO(isWasm, args.backend);
+      const loops = isWasm && cols % 2 === 0 && rows >= 4
+        ? simdLoops(args.backend)
+        : null;
+      // The SIMD loop accumulates into float64 scratch on the heap,
+      // allocated before the output so no view is detached afterwards.
+      const scratch = loops ? io.alloc([2 * cols]) : null;
+      try {
+        return runFlat(io, [x], outShape, ([xv], out) => {
+          const leading = loops && scratch
+            ? (acc: Float64Array) => {
+              const view = io.view(scratch);
+              const f64 = new Float64Array(view.buffer, view.byteOffset, cols);
+              f64.fill(0);
+              const groups = Math.floor(rows / 4);
+              loops.sumRows(
+                xv.byteOffset,
+                view.byteOffset,
+                4 * cols,
+                groups * 16 * cols,
+              );
+              acc.set(f64);
+              return groups * 4;
+            }
+            : undefined;
+          sumRows(xv, rows, cols, out, name === "Mean" ? 1 / rows : 1, leading);
+        });
+      } finally {
+        if (scratch) {
+          (args.backend as WasmBackendLike).disposeData(scratch.dataId, true);
+        }
+      }
     });
   }
   const tileOrig = fallback("Tile");
@@ -529,8 +560,44 @@ export function registerFastKernels(
     }
     const eps = (args.attrs?.varianceEpsilon as number | undefined) ?? 0.001;
     const ins = [x, mean, variance, offset ?? mean, scale ?? mean];
+    const io = plainIO(isWasm, args.backend);
+    const loops = isWasm && C % 2 === 0 ? simdLoops(args.backend) : null;
+    if (loops) {
+      // The SIMD loop reads a and b as float64 from the heap: scratch for
+      // them, allocated before the output so no view is detached after.
+      const scratch = io.alloc([4 * C]);
+      try {
+        return runFlat(
+          io,
+          ins,
+          x.shape.slice(),
+          ([xv, mv, vv, ov, sv], out) => {
+            const { a, b } = batchNormCoefficients(
+              C,
+              mv,
+              vv,
+              offset ? ov : null,
+              scale ? sv : null,
+              eps,
+            );
+            const ab = io.view(scratch);
+            new Float64Array(ab.buffer, ab.byteOffset, C).set(a);
+            new Float64Array(ab.buffer, ab.byteOffset + 8 * C, C).set(b);
+            loops.batchNorm(
+              xv.byteOffset,
+              out.byteOffset,
+              ab.byteOffset,
+              4 * C,
+              xv.length * 4,
+            );
+          },
+        );
+      } finally {
+        (args.backend as WasmBackendLike).disposeData(scratch.dataId, true);
+      }
+    }
     return runFlat(
-      plainIO(isWasm, args.backend),
+      io,
       ins,
       x.shape.slice(),
       ([xv, mv, vv, ov, sv], out) => {
