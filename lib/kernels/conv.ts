@@ -54,6 +54,24 @@ function imagesPerChunk(g: ConvGeometry): number {
 }
 
 /**
+ * Call `fn` for each chunk of images [n0, n1) small enough that its
+ * im2col rows (`rows` × K floats) fit the column scratch, which it gets.
+ */
+function forEachColumnChunk(
+  g: ConvGeometry,
+  fn: (n0: number, n1: number, rows: number, col: Float32Array) => void,
+): void {
+  const K = g.filterHeight * g.filterWidth * g.inChannels;
+  const pix = g.outHeight * g.outWidth;
+  const step = imagesPerChunk(g);
+  for (let n0 = 0; n0 < g.batchSize; n0 += step) {
+    const n1 = Math.min(g.batchSize, n0 + step);
+    const rows = (n1 - n0) * pix;
+    fn(n0, n1, rows, scratch(rows * K));
+  }
+}
+
+/**
  * Writes the im2col rows of images [n0, n1) into `col` ([P, K] row-major).
  * A filter row (kw = 0..KW-1 at fixed kh) is contiguous in NHWC input when
  * the width dilation is 1 and it lies fully inside the image, so it is
@@ -229,11 +247,7 @@ export function conv2dForward(
   const K = g.filterHeight * g.filterWidth * g.inChannels;
   const pix = g.outHeight * g.outWidth;
   const Co = g.outChannels;
-  const step = imagesPerChunk(g);
-  for (let n0 = 0; n0 < g.batchSize; n0 += step) {
-    const n1 = Math.min(g.batchSize, n0 + step);
-    const rows = (n1 - n0) * pix;
-    const col = scratch(rows * K);
+  forEachColumnChunk(g, (n0, n1, rows, col) => {
     im2col(x, g, n0, n1, col);
     gemm(
       false,
@@ -250,7 +264,7 @@ export function conv2dForward(
       y.subarray(n0 * pix * Co),
       Co,
     );
-  }
+  });
 }
 
 /** dy copied onto the input grid (zeros where oh >= OH or ow >= OW), M rows. */
@@ -326,11 +340,7 @@ export function conv2dBackpropFilter(
   const K = g.filterHeight * g.filterWidth * g.inChannels;
   const pix = g.outHeight * g.outWidth;
   const Co = g.outChannels;
-  const step = imagesPerChunk(g);
-  for (let n0 = 0; n0 < g.batchSize; n0 += step) {
-    const n1 = Math.min(g.batchSize, n0 + step);
-    const rows = (n1 - n0) * pix;
-    const col = scratch(rows * K);
+  forEachColumnChunk(g, (n0, n1, rows, col) => {
     im2col(x, g, n0, n1, col);
     gemm(
       true,
@@ -347,7 +357,7 @@ export function conv2dBackpropFilter(
       dw,
       Co,
     );
-  }
+  });
 }
 
 /**
@@ -428,12 +438,8 @@ export function conv2dBackpropInput(
   const K = g.filterHeight * g.filterWidth * g.inChannels;
   const pix = g.outHeight * g.outWidth;
   const Co = g.outChannels;
-  const step = imagesPerChunk(g);
   dx.fill(0);
-  for (let n0 = 0; n0 < g.batchSize; n0 += step) {
-    const n1 = Math.min(g.batchSize, n0 + step);
-    const rows = (n1 - n0) * pix;
-    const col = scratch(rows * K);
+  forEachColumnChunk(g, (n0, n1, rows, col) => {
     gemm(
       false,
       true,
@@ -450,7 +456,7 @@ export function conv2dBackpropInput(
       K,
     );
     col2im(col, g, n0, n1, dx);
-  }
+  });
 }
 
 /** Geometry of a 2-D NHWC pooling window. */

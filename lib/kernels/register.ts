@@ -291,6 +291,29 @@ export function registerFastKernels(
     ioFor = cpuIO;
   }
   let currentBackend: object = {};
+  // The shifted-GEMM conv forms issue KH*KW small GEMM calls: they pay only
+  // when a call is cheap, i.e. with BLAS.
+  const useTaps = gemmName === "openblas";
+  /**
+   * The shared tail of the conv kernels: note the backend for the wasm
+   * GEMM, derive the geometry, and run `compute` over flat views.
+   */
+  const runConv = (
+    args: KernelArgs,
+    info: tf.backend_util.Conv2DInfo,
+    inputs: tf.TensorInfo[],
+    outShape: number[],
+    compute: (ins: Float32Array[], out: Float32Array, g: ConvGeometry) => void,
+  ): tf.TensorInfo => {
+    currentBackend = args.backend;
+    const g = geometry(info);
+    return runFlat(
+      ioFor(args.backend),
+      inputs,
+      outShape,
+      (ins, out) => compute(ins, out, g),
+    );
+  };
 
   // --- Conv2DBackpropFilter --------------------------------------------
   const cbfOrig = original("Conv2DBackpropFilter");
@@ -307,14 +330,13 @@ export function registerFastKernels(
         "fast Conv2DBackpropFilter: only NHWC float32 is supported on this backend",
       );
     }
-    currentBackend = args.backend;
-    const g = geometry(info);
-    return runFlat(
-      ioFor(args.backend),
+    return runConv(
+      args,
+      info,
       [x, dy],
       info.filterShape.slice(),
-      ([xv, dyv], out) => {
-        conv2dBackpropFilter(xv, dyv, out, g, gemm, gemmName === "openblas");
+      ([xv, dyv], out, g) => {
+        conv2dBackpropFilter(xv, dyv, out, g, gemm, useTaps);
       },
     );
   });
@@ -328,14 +350,13 @@ export function registerFastKernels(
     if (info.dataFormat !== "channelsLast" || !allFloat([dy, filter])) {
       return cbiOrig(args);
     }
-    currentBackend = args.backend;
-    const g = geometry(info);
-    return runFlat(
-      ioFor(args.backend),
+    return runConv(
+      args,
+      info,
       [dy, filter],
       info.inShape.slice(),
-      ([dyv, wv], out) => {
-        conv2dBackpropInput(dyv, wv, out, g, gemm, gemmName === "openblas");
+      ([dyv, wv], out, g) => {
+        conv2dBackpropInput(dyv, wv, out, g, gemm, useTaps);
       },
     );
   });
@@ -356,14 +377,13 @@ export function registerFastKernels(
       if (info.dataFormat !== "channelsLast" || !allFloat([x, filter])) {
         return convOrig(args);
       }
-      currentBackend = args.backend;
-      const g = geometry(info);
-      return runFlat(
-        ioFor(args.backend),
+      return runConv(
+        args,
+        info,
         [x, filter],
         info.outShape.slice(),
-        ([xv, wv], out) => {
-          conv2dForward(xv, wv, out, g, gemm, gemmName === "openblas");
+        ([xv, wv], out, g) => {
+          conv2dForward(xv, wv, out, g, gemm, useTaps);
         },
       );
     });
@@ -387,15 +407,14 @@ export function registerFastKernels(
         preluActivationWeights ||
         (act !== "linear" && act !== "relu") || !biasOk
       ) return fusedOrig(args);
-      currentBackend = args.backend;
-      const g = geometry(info);
       const ins = bias ? [x, filter, bias] : [x, filter];
-      return runFlat(
-        ioFor(args.backend),
+      return runConv(
+        args,
+        info,
         ins,
         info.outShape.slice(),
-        ([xv, wv, bv], out) => {
-          conv2dForward(xv, wv, out, g, gemm, gemmName === "openblas");
+        ([xv, wv, bv], out, g) => {
+          conv2dForward(xv, wv, out, g, gemm, useTaps);
           epilogue(out, info.outChannels, bv ?? null, act === "relu");
         },
       );
