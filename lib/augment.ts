@@ -30,6 +30,7 @@ import { KeyedRng } from "./rng.ts";
 import {
   affineFor,
   type GeometryParams,
+  IDENTITY_GEOMETRY,
   layerAffines,
   warpBilinear,
 } from "./warp.ts";
@@ -114,12 +115,7 @@ export function sampleImageParams(
 
 function emptyParams(): ImageParams {
   return {
-    rotation: 0,
-    shear: 0,
-    shiftX: 0,
-    shiftY: 0,
-    zoomX: 1,
-    zoomY: 1,
+    ...IDENTITY_GEOMETRY,
     brightness: 0,
     blur: 0,
     noise: 0,

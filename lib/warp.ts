@@ -34,6 +34,16 @@ export interface GeometryParams {
   zoomY: number;
 }
 
+/** Geometry that leaves an image where it is (no turn, shift or zoom). */
+export const IDENTITY_GEOMETRY: Readonly<GeometryParams> = Object.freeze({
+  rotation: 0,
+  shear: 0,
+  shiftX: 0,
+  shiftY: 0,
+  zoomX: 1,
+  zoomY: 1,
+});
+
 /** `out = p ∘ q` (apply `q` first, then `p`), both output→input maps. */
 function compose(p: Affine, q: Affine, out: Affine): void {
   // Indexed reads: destructuring a typed array runs its iterator, which
@@ -144,19 +154,11 @@ export function layerAffines(
   rows: number,
   cols: number,
 ): Affine[] {
-  const still: GeometryParams = {
-    rotation: 0,
-    shear: 0,
-    shiftX: 0,
-    shiftY: 0,
-    zoomX: 1,
-    zoomY: 1,
-  };
   const steps: GeometryParams[] = [
-    { ...still, rotation: params.rotation },
-    { ...still, shear: params.shear },
-    { ...still, shiftX: params.shiftX, shiftY: params.shiftY },
-    { ...still, zoomX: params.zoomX, zoomY: params.zoomY },
+    { ...IDENTITY_GEOMETRY, rotation: params.rotation },
+    { ...IDENTITY_GEOMETRY, shear: params.shear },
+    { ...IDENTITY_GEOMETRY, shiftX: params.shiftX, shiftY: params.shiftY },
+    { ...IDENTITY_GEOMETRY, zoomX: params.zoomX, zoomY: params.zoomY },
   ];
   return steps.map((step) => affineFor(step, rows, cols)).filter((m) =>
     !isIdentity(m)
