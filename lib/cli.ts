@@ -76,6 +76,29 @@ export function helpText(info: ScriptInfo): string {
 }
 
 /**
+ * `--rotation -30,30` → `--rotation=-30,30` for string flags followed by a
+ * negative number: node's parseArgs rejects a value that starts with a
+ * dash as ambiguous, but negative angles, shifts and ranges are common.
+ */
+function joinNegativeValues(args: string[], flags: FlagSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith("--") ? args[i].slice(2) : "";
+    const next = args[i + 1];
+    if (
+      flags[name]?.type === "string" && next !== undefined &&
+      /^-[\d.]/.test(next)
+    ) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
+}
+
+/**
  * Parse `args` against `info.flags`. Unknown flags, missing values and
  * stray positionals raise {@link UsageError}. Returns `undefined` after
  * printing help when `--help` was given.
@@ -95,7 +118,7 @@ export function parseFlags(
   let parsed;
   try {
     parsed = parseArgs({
-      args,
+      args: joinNegativeValues(args, info.flags),
       options,
       strict: true,
       allowPositionals: false,

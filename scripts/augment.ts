@@ -162,31 +162,8 @@ function configFromFlags(flags: FlagValues): {
   return { preset, config };
 }
 
-/**
- * `--rotation -30,30` → `--rotation=-30,30` for string flags followed by a
- * negative number: node's parseArgs rejects a value that starts with a
- * dash as ambiguous, but negative angles and shifts are the common case.
- */
-function joinNegativeValues(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const name = args[i].startsWith("--") ? args[i].slice(2) : "";
-    const next = args[i + 1];
-    if (
-      info.flags[name]?.type === "string" && next !== undefined &&
-      /^-[\d.]/.test(next)
-    ) {
-      out.push(`${args[i]}=${next}`);
-      i++;
-    } else {
-      out.push(args[i]);
-    }
-  }
-  return out;
-}
-
 runMain(async (args) => {
-  const flags = parseFlags(joinNegativeValues(args), info);
+  const flags = parseFlags(args, info);
   if (!flags) return 0;
   const { preset, config } = configFromFlags(flags);
   const seed = numberFlag(flags, "seed", {
