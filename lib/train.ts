@@ -198,6 +198,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const model = replica.model;
   const split = holdOut(data.count, recipe.validationSplit, recipe.seed);
   const batches = Math.ceil(split.train.length / recipe.batchSize);
+  const validationLabels = Uint8Array.from(
+    split.validation,
+    (i) => data.labels[i],
+  );
   let state = freshState(options.fingerprint, recipe);
   let bestWeights: tf.Tensor[] | undefined;
 
@@ -307,7 +311,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         : predictProbabilities(model, data, split.validation);
       const validation = summarizeProbabilities(
         probabilities,
-        Array.from(split.validation, (i) => data.labels[i]),
+        validationLabels,
       );
       const seconds = (performance.now() - epochStart) / 1000;
       const record: EpochRecord = {
