@@ -20,7 +20,7 @@ import {
   SPLITS,
 } from "../lib/mnist.ts";
 import { pixelStats } from "../lib/pixel_stats.ts";
-import { listDir, MNIST_DIR, withTempDir } from "./helpers.ts";
+import { listDir, MNIST_DIR, runScript, withTempDir } from "./helpers.ts";
 
 const needsMnist = MNIST_DIR === undefined;
 const NONE = PRESETS.none;
@@ -333,29 +333,12 @@ Deno.test("pixelStats gives mean and std on the [0, 1] scale", () => {
 
 // ---- The script, end to end ---------------------------------------------
 
-const decoder = new TextDecoder();
-
-async function runScript(dataDir: string, ...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "scripts/augment.ts",
-      "--data-dir",
-      dataDir,
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+async function runAugment(dataDir: string, ...args: string[]) {
+  const output = await runScript("augment", ["--data-dir", dataDir, ...args]);
   return {
     code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderrLines: decoder.decode(output.stderr).trim().split("\n").filter((l) =>
-      l !== ""
-    ),
+    stdout: output.stdout,
+    stderrLines: output.stderr.trim().split("\n").filter((l) => l !== ""),
   };
 }
 
@@ -393,9 +376,9 @@ Deno.test({
       const two = join(tmp, "two");
       await linkMnist(one);
       await linkMnist(two);
-      const first = await runScript(one, "--limit", "2000", "--workers", "1");
+      const first = await runAugment(one, "--limit", "2000", "--workers", "1");
       assert.equal(first.code, 0, first.stderrLines.join("\n"));
-      const second = await runScript(two, "--limit", "2000", "--workers", "2");
+      const second = await runAugment(two, "--limit", "2000", "--workers", "2");
       assert.equal(second.code, 0, second.stderrLines.join("\n"));
       assert.deepEqual(await hashOutputs(one), await hashOutputs(two));
       assert.deepEqual(
@@ -423,12 +406,12 @@ Deno.test({
       ]);
 
       // Same parameters, other worker count: up to date, one line.
-      const again = await runScript(two, "--limit", "2000", "--workers", "1");
+      const again = await runAugment(two, "--limit", "2000", "--workers", "1");
       assert.equal(again.code, 0);
       assert.equal(again.stderrLines.length, 1, again.stderrLines.join("\n"));
       assert.match(again.stderrLines[0], /^augment: up to date/);
       // Another seed is a different dataset.
-      const reseeded = await runScript(two, "--limit", "2000", "--seed", "7");
+      const reseeded = await runAugment(two, "--limit", "2000", "--seed", "7");
       assert.equal(reseeded.code, 0);
       const after = await hashOutputs(two);
       const before = await hashOutputs(one);
@@ -463,7 +446,7 @@ Deno.test("bad flag values give one clear error line and exit 2", async () => {
       [["--workers", "0"], /^error: --workers: must be ≥ 1/],
     ];
     for (const [args, pattern] of cases) {
-      const result = await runScript(dataDir, ...args);
+      const result = await runAugment(dataDir, ...args);
       assert.equal(result.code, 2, args.join(" "));
       assert.equal(result.stderrLines.length, 1, result.stderrLines.join("\n"));
       assert.match(result.stderrLines[0], pattern);
@@ -474,7 +457,7 @@ Deno.test("bad flag values give one clear error line and exit 2", async () => {
 
 Deno.test("a missing mnist/ gives the fetch hint and exit 1", async () => {
   await withTempDir(async (dataDir) => {
-    const result = await runScript(dataDir);
+    const result = await runAugment(dataDir);
     assert.equal(result.code, 1);
     assert.equal(result.stderrLines.length, 1, result.stderrLines.join("\n"));
     assert.match(result.stderrLines[0], /^error: .*mnist.*deno task fetch/);
@@ -484,7 +467,7 @@ Deno.test("a missing mnist/ gives the fetch hint and exit 1", async () => {
 
 Deno.test("--help lists the parameter flags and the range syntax", async () => {
   await withTempDir(async (dataDir) => {
-    const result = await runScript(dataDir, "--help");
+    const result = await runAugment(dataDir, "--help");
     assert.equal(result.code, 0);
     for (
       const flag of ["--rotation", "--salt-pepper", "--workers", "--limit"]

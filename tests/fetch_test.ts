@@ -3,7 +3,13 @@ import { join } from "path";
 import { ChecksumError, FetchError } from "../lib/errors.ts";
 import { fetchMnist, MNIST_FILE_NAMES, MNIST_SHA256 } from "../lib/fetch.ts";
 import { sha256File } from "../lib/hash.ts";
-import { listDir, MNIST_DIR, withTempDir } from "./helpers.ts";
+import {
+  listDir,
+  MNIST_DIR,
+  runScript,
+  TASK_PERMISSIONS,
+  withTempDir,
+} from "./helpers.ts";
 
 const needsMnist = MNIST_DIR === undefined;
 
@@ -180,24 +186,13 @@ Deno.test("fetch with every mirror failing raises one error that explains --sour
 Deno.test("the fetch script exits 1 with one line for a bad source and 2 for a bad flag", async () => {
   await withTempDir(async (dataDir) => {
     const run = (...args: string[]) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-net",
-          "scripts/fetch.ts",
-          "--data-dir",
-          dataDir,
-          ...args,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      runScript("fetch", ["--data-dir", dataDir, ...args], [
+        ...TASK_PERMISSIONS,
+        "--allow-net",
+      ]);
     const bad = await run("--source", join(dataDir, "missing"));
     assert.equal(bad.code, 1);
-    const lines = new TextDecoder().decode(bad.stderr).trim().split("\n");
+    const lines = bad.stderr.trim().split("\n");
     assert.equal(lines.length, 1, lines.join("\n"));
     assert.match(lines[0], /^error: .*missing.*not found/);
     assert.deepEqual(await listDir(join(dataDir, "mnist")), []);
@@ -205,6 +200,6 @@ Deno.test("the fetch script exits 1 with one line for a bad source and 2 for a b
     assert.equal(usage.code, 2);
     const help = await run("--help");
     assert.equal(help.code, 0);
-    assert.match(new TextDecoder().decode(help.stdout), /--source DIR\|URL/);
+    assert.match(help.stdout, /--source DIR\|URL/);
   });
 });

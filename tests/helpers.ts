@@ -49,3 +49,43 @@ export async function listDir(dir: string): Promise<string[]> {
   }
   return names.sort();
 }
+
+/** The permissions the pipeline's tasks grant their scripts. */
+export const TASK_PERMISSIONS: readonly string[] = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+];
+
+/** What a script run as a subprocess printed, decoded. */
+export interface ScriptOutput {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/**
+ * Run `scripts/<script>.ts` as a user would, in a subprocess with
+ * `permissions` (default: the tasks' read/write/env), colours off.
+ */
+export async function runScript(
+  script: string,
+  args: readonly string[],
+  permissions: readonly string[] = TASK_PERMISSIONS,
+): Promise<ScriptOutput> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...permissions, `scripts/${script}.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}

@@ -4,31 +4,20 @@
  */
 import assert from "assert";
 import { join } from "path";
-import { MNIST_DIR, withTempDir } from "./helpers.ts";
+import {
+  MNIST_DIR,
+  runScript,
+  TASK_PERMISSIONS,
+  withTempDir,
+} from "./helpers.ts";
 
-const decoder = new TextDecoder();
-
-async function run(script: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-net",
-      "--allow-ffi",
-      `scripts/${script}.ts`,
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return {
-    code: out.code,
-    stderr: decoder.decode(out.stderr),
-    stdout: decoder.decode(out.stdout),
-  };
+/** A script with the permissions of the tasks that run it. */
+function run(script: string, ...args: string[]) {
+  return runScript(script, args, [
+    ...TASK_PERMISSIONS,
+    "--allow-net",
+    "--allow-ffi",
+  ]);
 }
 
 Deno.test({

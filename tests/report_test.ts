@@ -24,7 +24,7 @@ import { inlineHtml } from "../lib/report/markup.ts";
 import { runReportStage } from "../lib/report/stage.ts";
 import { mcnemar, topConfusions, wilsonInterval } from "../lib/report/stats.ts";
 import { writeReportFixture } from "./fixtures_report.ts";
-import { withTempDir } from "./helpers.ts";
+import { runScript, withTempDir } from "./helpers.ts";
 
 const HAS_CHROMIUM = (() => {
   try {
@@ -191,23 +191,8 @@ Deno.test("report: refuses when there is nothing to report", async () => {
 Deno.test("report script: one line, exit 1 when refused, 0 and up to date after", async () => {
   await withTempDir(async (dir) => {
     const run = async () => {
-      const output = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "scripts/report.ts",
-          "--data-dir",
-          dir,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      return {
-        code: output.code,
-        stderr: new TextDecoder().decode(output.stderr).trim(),
-      };
+      const output = await runScript("report", ["--data-dir", dir]);
+      return { code: output.code, stderr: output.stderr.trim() };
     };
     await writeReportFixture(dir, { models: [] });
     const refused = await run();
