@@ -183,6 +183,27 @@ export function stringFlag(
 }
 
 /**
+ * Read a flag whose value must be one of `choices`, or `undefined` when
+ * absent; anything else raises a {@link UsageError} listing the choices.
+ */
+export function choiceFlag<T extends string>(
+  values: FlagValues,
+  name: string,
+  choices: readonly T[],
+): T | undefined {
+  const text = stringFlag(values, name);
+  if (text === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new UsageError(
+      `--${name}: unknown value "${text}" (expected one of: ${
+        choices.join(", ")
+      })`,
+    );
+  }
+  return text as T;
+}
+
+/**
  * Run a script's `main`, mapping errors to exit codes: a
  * {@link NoisyMnistError} prints `error: <message>` (one line) and exits with
  * its code; anything else is a bug and keeps its stack trace. `main` may

@@ -26,6 +26,7 @@ import { encodeCheckpoint } from "./checkpoint.ts";
 import type { FloatBatch } from "./mnist.ts";
 import type { Recipe } from "./recipes.ts";
 import type { Replica } from "./replica.ts";
+import type { InputStandardization } from "./models.ts";
 import { keyedUniform } from "./train_rng.ts";
 import { NoisyMnistError } from "./errors.ts";
 
@@ -35,6 +36,8 @@ export type WorkerRequest =
     type: "init";
     backend: BackendName;
     recipe: Recipe;
+    /** The coordinator's input standardisation (part of the model). */
+    standardize?: InputStandardization;
     /** The coordinator's state as checkpoint bytes. */
     state: Uint8Array;
     optimizerNames: string[];
@@ -216,6 +219,7 @@ export class DataParallel {
             type: "init",
             backend,
             recipe,
+            standardize: local.standardize,
             state: state.slice(),
             optimizerNames: snapshot.optimizerNames,
           }),

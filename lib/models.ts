@@ -9,6 +9,12 @@
  * (see `train.ts`), so the saved model uses the stock `Dropout` layer and
  * loads anywhere `tf.loadLayersModel` runs.
  *
+ * Optionally a model starts with a parameter-free `Rescaling` layer that
+ * standardises its [0, 1] input with the training images' mean and
+ * standard deviation (see `InputStandardization`). Living inside the model,
+ * the statistics travel with `model.json`: a saved model still takes plain
+ * [0, 1] images, and the parameter counts stay the Keras ones.
+ *
  * @module
  */
 
@@ -30,6 +36,44 @@ export const KERAS_PARAM_COUNTS: Readonly<Record<ModelName, number>> = {
 export const INPUT_SHAPE: readonly [number, number, number] = [28, 28, 1];
 
 /**
+ * Standardise inputs: `(x - mean) / std` on [0, 1] pixels, with the
+ * training images' statistics (Keras' `Normalization` layer, adapted).
+ */
+export interface InputStandardization {
+  /** Mean pixel intensity of the training images, on [0, 1]. */
+  mean: number;
+  /** Their standard deviation, on [0, 1]; must be positive. */
+  std: number;
+}
+
+/**
+ * The layers in front of the network proper: a `Rescaling` by 1/std with
+ * offset −mean/std when standardising, else none. Whichever layer comes
+ * first in a Sequential declares the input shape, so `inputShape` is set
+ * only when the network's own first layer is first.
+ */
+function inputLayers(
+  standardize: InputStandardization | undefined,
+): { first: tf.layers.Layer[]; inputShape?: number[] } {
+  if (!standardize) return { first: [], inputShape: [...INPUT_SHAPE] };
+  if (!(standardize.std > 0)) {
+    throw new RangeError(
+      `input standardization needs a positive std, got ${standardize.std}`,
+    );
+  }
+  return {
+    first: [
+      tf.layers.rescaling({
+        inputShape: [...INPUT_SHAPE],
+        scale: 1 / standardize.std,
+        offset: -standardize.mean / standardize.std,
+        name: "standardize",
+      }),
+    ],
+  };
+}
+
+/**
  * Deterministic per-layer seeds: layer `k` of a model built with `seed`
  * gets its own stream, so adding a layer does not shift the others.
  */
@@ -39,19 +83,25 @@ function glorot(seed: number, layer: number) {
 
 /**
  * The fully connected network: 784 → 256 → 128 → 10 with ReLU, dropout 0.3
- * after each hidden layer and a softmax output.
+ * after each hidden layer and a softmax output. `standardize` puts a
+ * standardising input layer in front (no parameters).
  *
  * @example
  * ```ts
- * const model = buildDense(42);
+ * const model = buildDense(42, { mean: 0.15, std: 0.26 });
  * console.log(model.countParams()); // 235146
  * ```
  */
-export function buildDense(seed: number): tf.Sequential {
+export function buildDense(
+  seed: number,
+  standardize?: InputStandardization,
+): tf.Sequential {
+  const { first, inputShape } = inputLayers(standardize);
   return tf.sequential({
     name: "dense",
     layers: [
-      tf.layers.flatten({ inputShape: [...INPUT_SHAPE], name: "flatten" }),
+      ...first,
+      tf.layers.flatten({ inputShape, name: "flatten" }),
       tf.layers.dense({
         units: 256,
         activation: "relu",
@@ -79,7 +129,8 @@ export function buildDense(seed: number): tf.Sequential {
 /**
  * The convolutional network: two 3×3 conv blocks (128 then 64 filters,
  * ReLU, BatchNorm, 2×2 max-pool), then dropout 0.3, dense 128 ReLU,
- * dropout 0.3 and a softmax output.
+ * dropout 0.3 and a softmax output. `standardize` puts a standardising
+ * input layer in front (no parameters).
  *
  * @example
  * ```ts
@@ -87,12 +138,17 @@ export function buildDense(seed: number): tf.Sequential {
  * console.log(model.countParams()); // 282058
  * ```
  */
-export function buildCnn(seed: number): tf.Sequential {
+export function buildCnn(
+  seed: number,
+  standardize?: InputStandardization,
+): tf.Sequential {
+  const { first, inputShape } = inputLayers(standardize);
   return tf.sequential({
     name: "cnn",
     layers: [
+      ...first,
       tf.layers.conv2d({
-        inputShape: [...INPUT_SHAPE],
+        inputShape,
         filters: 128,
         kernelSize: 3,
         activation: "relu",
@@ -130,7 +186,13 @@ export function buildCnn(seed: number): tf.Sequential {
   });
 }
 
-/** Build a model by name. */
-export function buildModel(name: ModelName, seed: number): tf.Sequential {
-  return name === "dense" ? buildDense(seed) : buildCnn(seed);
+/** Build a model by name, optionally standardising its input. */
+export function buildModel(
+  name: ModelName,
+  seed: number,
+  standardize?: InputStandardization,
+): tf.Sequential {
+  return name === "dense"
+    ? buildDense(seed, standardize)
+    : buildCnn(seed, standardize);
 }

@@ -24,9 +24,42 @@ export interface PixelStats {
 export function pixelStats(pixels: Uint8Array): PixelStats {
   const histogram = new Float64Array(256);
   for (let p = 0; p < pixels.length; p++) histogram[pixels[p]]++;
+  return statsOfHistogram(histogram);
+}
+
+/**
+ * Mean and standard deviation of the pixels of the images at `indices`
+ * (each `imageSize` bytes long in `images`), e.g. of a training subset
+ * without its held-out images.
+ *
+ * ```ts
+ * const images = Uint8Array.of(0, 0, 255, 255, 51, 51);
+ * imagesPixelStats(images, 2, [1, 2]); // mean (1 + 0.2) / 2 = 0.6, std 0.4
+ * ```
+ */
+export function imagesPixelStats(
+  images: Uint8Array,
+  imageSize: number,
+  indices: ArrayLike<number>,
+): PixelStats {
+  const histogram = new Float64Array(256);
+  for (let i = 0; i < indices.length; i++) {
+    const start = indices[i] * imageSize;
+    if (!(start >= 0 && start + imageSize <= images.length)) {
+      throw new RangeError(`image index ${indices[i]} outside the images`);
+    }
+    for (let p = start; p < start + imageSize; p++) histogram[images[p]]++;
+  }
+  return statsOfHistogram(histogram);
+}
+
+function statsOfHistogram(histogram: Float64Array): PixelStats {
+  let n = 0;
   let sum = 0;
-  for (let v = 0; v < 256; v++) sum += histogram[v] * v;
-  const n = pixels.length;
+  for (let v = 0; v < 256; v++) {
+    n += histogram[v];
+    sum += histogram[v] * v;
+  }
   if (n === 0) return { mean: 0, std: 0 };
   const mean = sum / n;
   let squares = 0;

@@ -27,6 +27,12 @@ export interface EarlyStopping {
   restoreBestWeights: boolean;
 }
 
+/** How pixels are scaled before the first layer (see `Recipe.inputs`). */
+export type InputScale = "unit" | "standardized";
+
+/** Both input scales, for flag validation. */
+export const INPUT_SCALES: readonly InputScale[] = ["unit", "standardized"];
+
 /** Everything that decides how a model is trained. */
 export interface Recipe {
   /** Which architecture. */
@@ -39,6 +45,13 @@ export interface Recipe {
   batchSize: number;
   /** Maximum number of epochs. */
   epochs: number;
+  /**
+   * What the network sees: `unit` is the study's pixels / 255 in [0, 1];
+   * `standardized` also shifts and scales them to zero mean and unit
+   * variance over the training images, through a parameter-free input layer
+   * inside the model (so the saved model still takes [0, 1] images).
+   */
+  inputs: InputScale;
   /** Fraction of the training split held out for validation (seeded). */
   validationSplit: number;
   /** Seed of initial weights, hold-out, shuffles and dropout. */
@@ -64,6 +77,9 @@ export const RECIPES: Readonly<Record<ModelName, Recipe>> = {
     learningRate: 1e-3,
     batchSize: 128,
     epochs: 15,
+    // Beyond the study (which fed pixels / 255): standardised inputs train
+    // the dense net ~0.8 points better in the same 15 epochs (README).
+    inputs: "standardized",
     validationSplit: 0.2,
     seed: 42,
     // A dense step is a few milliseconds: messaging would cost more than a
@@ -76,6 +92,7 @@ export const RECIPES: Readonly<Record<ModelName, Recipe>> = {
     learningRate: 1e-3,
     batchSize: 32,
     epochs: 15,
+    inputs: "unit",
     validationSplit: 0.2,
     seed: 42,
     replicas: 2,

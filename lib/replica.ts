@@ -12,7 +12,7 @@
  */
 
 import { tf } from "./tf.ts";
-import { buildModel } from "./models.ts";
+import { buildModel, type InputStandardization } from "./models.ts";
 import type { Recipe } from "./recipes.ts";
 import { fusedAdamUpdate } from "./kernels/adam.ts";
 
@@ -127,10 +127,16 @@ export class Replica {
   readonly optimizer: tf.Optimizer;
   /** Trainable variables, in gradient order. */
   readonly variables: tf.Variable[];
+  /** The input layer's statistics, if the model standardises its input. */
+  readonly standardize?: InputStandardization;
 
-  /** Build the recipe's model (seeded) and optimizer. */
-  constructor(recipe: Recipe) {
-    this.model = buildModel(recipe.model, recipe.seed);
+  /**
+   * Build the recipe's model (seeded) and optimizer; `standardize` gives
+   * the input layer's statistics when the recipe standardises inputs.
+   */
+  constructor(recipe: Recipe, standardize?: InputStandardization) {
+    this.model = buildModel(recipe.model, recipe.seed, standardize);
+    this.standardize = standardize;
     this.optimizer = makeOptimizer(recipe);
     this.variables = this.model.trainableWeights.map((w) =>
       w.read() as tf.Variable

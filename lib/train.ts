@@ -19,6 +19,8 @@ import type { Recipe } from "./recipes.ts";
 import { predictProbabilities, summarizeProbabilities } from "./evaluate.ts";
 import { keyedUniform, permutation } from "./train_rng.ts";
 import { Replica } from "./replica.ts";
+import type { InputStandardization } from "./models.ts";
+import { imagesPixelStats } from "./pixel_stats.ts";
 import { DataParallel } from "./data_parallel.ts";
 import type { BackendName } from "./backend.ts";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
@@ -125,10 +127,36 @@ export interface TrainResult {
   imagesPerSecond: number;
   /** Number of training / validation images. */
   counts: { train: number; validation: number };
+  /** The model's input standardisation, when the recipe asks for one. */
+  standardize?: InputStandardization;
 }
 
 /** A checkpoint that belongs to another run. */
 export class ResumeError extends NoisyMnistError {}
+
+/**
+ * The statistics a `standardized` recipe's input layer uses: mean and
+ * standard deviation of the training images' pixels (held-out images
+ * excluded, so validation stays unseen). Undefined for `unit` inputs.
+ */
+export function inputStandardization(
+  recipe: Recipe,
+  data: MnistSplit,
+  trainIndices: ArrayLike<number>,
+): InputStandardization | undefined {
+  if (recipe.inputs === "unit") return undefined;
+  const stats = imagesPixelStats(
+    data.images,
+    data.rows * data.cols,
+    trainIndices,
+  );
+  if (!(stats.std > 0)) {
+    throw new RangeError(
+      "cannot standardise inputs: the training images are all one colour",
+    );
+  }
+  return stats;
+}
 
 /** The seeded 80/20 split of image indices into training and validation. */
 export function holdOut(
@@ -194,9 +222,10 @@ function disposeAll(tensors: readonly tf.Tensor[] | undefined): void {
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { recipe, data } = options;
-  const replica = new Replica(recipe);
-  const model = replica.model;
   const split = holdOut(data.count, recipe.validationSplit, recipe.seed);
+  const standardize = inputStandardization(recipe, data, split.train);
+  const replica = new Replica(recipe, standardize);
+  const model = replica.model;
   const batches = Math.ceil(split.train.length / recipe.batchSize);
   const validationLabels = Uint8Array.from(
     split.validation,
@@ -396,6 +425,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     trainSeconds: state.trainSeconds,
     imagesPerSecond: state.imagesTrained / Math.max(state.trainSeconds, 1e-9),
     counts: { train: split.train.length, validation: split.validation.length },
+    standardize,
   };
 }
 

@@ -7,6 +7,7 @@
  */
 
 import {
+  choiceFlag,
   DATA_DIR_FLAG,
   numberFlag,
   parseFlags,
@@ -17,7 +18,7 @@ import {
 import { parseBackendName } from "./backend.ts";
 import type { ModelName } from "./models.ts";
 import { logLine, ProgressBar } from "./progress.ts";
-import { type Recipe, RECIPES } from "./recipes.ts";
+import { INPUT_SCALES, type Recipe, RECIPES } from "./recipes.ts";
 import { runTrainStage } from "./train_stage.ts";
 
 function info(model: ModelName): ScriptInfo {
@@ -54,6 +55,13 @@ up to date. Ctrl-C stops after the current batch with a checkpoint that
         valueName: "N",
         description: "seed of weights, hold-out, shuffles, dropout",
         default: String(recipe.seed),
+      },
+      inputs: {
+        type: "string",
+        valueName: "SCALE",
+        description:
+          "standardized (zero mean, unit variance over the training images) or unit (pixels / 255, as the study)",
+        default: recipe.inputs,
       },
       workers: {
         type: "string",
@@ -113,6 +121,7 @@ export async function runTrainScript(
     replicas:
       numberFlag(flags, "workers", { integer: true, min: 1, max: 16 }) ??
         defaults.replicas,
+    inputs: choiceFlag(flags, "inputs", INPUT_SCALES) ?? defaults.inputs,
   };
   const limit = numberFlag(flags, "limit", { integer: true, min: 10 });
   const backend = parseBackendName(stringFlag(flags, "backend"));

@@ -24,7 +24,11 @@ import {
   writeManifest,
 } from "./manifest.ts";
 import { loadMnist, loadNoisy, MNIST_FILES, takeFirst } from "./mnist.ts";
-import { KERAS_PARAM_COUNTS, type ModelName } from "./models.ts";
+import {
+  type InputStandardization,
+  KERAS_PARAM_COUNTS,
+  type ModelName,
+} from "./models.ts";
 import { saveModel } from "./model_io.ts";
 import type { Recipe } from "./recipes.ts";
 import { type BatchProgress, type EpochRecord, train } from "./train.ts";
@@ -68,6 +72,11 @@ export interface ModelMetrics {
   inferenceImagesPerSecond: number;
   /** Training / validation image counts. */
   counts: { train: number; validation: number };
+  /**
+   * The input layer's mean and std (of the training images' pixels) when
+   * the recipe standardises inputs, else null.
+   */
+  inputStandardization: InputStandardization | null;
   /** Test metrics on the noisy and on the clean MNIST test split. */
   test: { noisy: SplitMetrics; clean: SplitMetrics };
 }
@@ -207,6 +216,7 @@ export async function runTrainStage(
     imagesPerSecond: result.imagesPerSecond,
     inferenceImagesPerSecond,
     counts: result.counts,
+    inputStandardization: result.standardize ?? null,
     test: { noisy: noisy.metrics, clean: clean.metrics },
   };
   if (metrics.params !== KERAS_PARAM_COUNTS[options.model]) {

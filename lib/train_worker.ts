@@ -32,7 +32,7 @@ async function handle(request: WorkerRequest): Promise<void> {
   switch (request.type) {
     case "init": {
       await initBackend(request.backend);
-      replica = new Replica(request.recipe);
+      replica = new Replica(request.recipe, request.standardize);
       seed = request.recipe.seed;
       const { groups } = decodeCheckpoint(request.state, "replica state");
       await replica.restore({ groups, optimizerNames: request.optimizerNames });

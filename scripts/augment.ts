@@ -8,6 +8,7 @@
  */
 
 import {
+  choiceFlag,
   DATA_DIR_FLAG,
   type FlagSpecs,
   type FlagValues,
@@ -21,21 +22,17 @@ import {
 import {
   type AugmentConfig,
   BRIGHTNESS_MODES,
-  type BrightnessMode,
   DEFAULT_PRESET,
   FILL_MODES,
-  type FillMode,
   type NumericParamName,
   PARAM_RULES,
   paramFlagDescriptions,
   parseParam,
   presetConfig,
   RESAMPLE_MODES,
-  type ResampleMode,
 } from "../lib/augment_config.ts";
 import { defaultWorkerCount } from "../lib/augment_pool.ts";
 import { runAugmentStage } from "../lib/augment_stage.ts";
-import { UsageError } from "../lib/errors.ts";
 import { logLine, ProgressBar } from "../lib/progress.ts";
 import type { Split } from "../lib/mnist.ts";
 
@@ -128,35 +125,12 @@ function configFromFlags(flags: FlagValues): {
   }
   const zoomX = stringFlag(flags, "zoom-x");
   if (zoomX !== undefined) config.zoomX = parseParam(zoomX, "zoom-x");
-  const fill = stringFlag(flags, "fill");
-  if (fill !== undefined) {
-    if (!(FILL_MODES as readonly string[]).includes(fill)) {
-      throw new UsageError(
-        `--fill: unknown fill mode "${fill}" (expected one of: ${
-          FILL_MODES.join(", ")
-        })`,
-      );
-    }
-    config.fill = fill as FillMode;
-  }
-  const resample = stringFlag(flags, "resample");
-  if (resample !== undefined) {
-    if (!(RESAMPLE_MODES as readonly string[]).includes(resample)) {
-      throw new UsageError(
-        `--resample: unknown mode "${resample}" (expected once or per-layer)`,
-      );
-    }
-    config.resample = resample as ResampleMode;
-  }
-  const mode = stringFlag(flags, "brightness-mode");
-  if (mode !== undefined) {
-    if (!(BRIGHTNESS_MODES as readonly string[]).includes(mode)) {
-      throw new UsageError(
-        `--brightness-mode: unknown mode "${mode}" (expected add or multiply)`,
-      );
-    }
-    config.brightnessMode = mode as BrightnessMode;
-  }
+  config.fill = choiceFlag(flags, "fill", FILL_MODES) ?? config.fill;
+  config.resample = choiceFlag(flags, "resample", RESAMPLE_MODES) ??
+    config.resample;
+  config.brightnessMode =
+    choiceFlag(flags, "brightness-mode", BRIGHTNESS_MODES) ??
+      config.brightnessMode;
   const fillValue = numberFlag(flags, "fill-value", { min: 0, max: 1 });
   if (fillValue !== undefined) config.fillValue = fillValue;
   return { preset, config };

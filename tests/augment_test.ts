@@ -19,7 +19,7 @@ import {
   NOISY_FILES,
   SPLITS,
 } from "../lib/mnist.ts";
-import { pixelStats } from "../lib/pixel_stats.ts";
+import { imagesPixelStats, pixelStats } from "../lib/pixel_stats.ts";
 import { listDir, MNIST_DIR, runScript, withTempDir } from "./helpers.ts";
 
 const needsMnist = MNIST_DIR === undefined;
@@ -331,6 +331,18 @@ Deno.test("pixelStats gives mean and std on the [0, 1] scale", () => {
   });
 });
 
+Deno.test("imagesPixelStats counts only the chosen images", () => {
+  // Three 2-pixel images: black, white, 51-grey; the black one is left out.
+  const images = Uint8Array.of(0, 0, 255, 255, 51, 51);
+  const { mean, std } = imagesPixelStats(images, 2, [1, 2]);
+  assert.ok(Math.abs(mean - 0.6) < 1e-12 && Math.abs(std - 0.4) < 1e-12);
+  assert.deepEqual(
+    imagesPixelStats(images, 2, [0, 1, 2]),
+    pixelStats(images),
+  );
+  assert.throws(() => imagesPixelStats(images, 2, [3]), RangeError);
+});
+
 // ---- The script, end to end ---------------------------------------------
 
 async function runAugment(dataDir: string, ...args: string[]) {
@@ -440,8 +452,11 @@ Deno.test("bad flag values give one clear error line and exit 2", async () => {
         /^error: --rotation: expected a number or a range/,
       ],
       [["--zoom", "1.3,1.1"], /^error: --zoom: range .* LO > HI/],
-      [["--fill", "mirror"], /^error: --fill: unknown fill mode/],
-      [["--resample", "twice"], /^error: --resample: unknown mode "twice"/],
+      [
+        ["--fill", "mirror"],
+        /^error: --fill: unknown value "mirror" \(expected one of: reflect,/,
+      ],
+      [["--resample", "twice"], /^error: --resample: unknown value "twice"/],
       [["--blur", "abc"], /^error: --blur: expected a number/],
       [["--workers", "0"], /^error: --workers: must be ≥ 1/],
     ];

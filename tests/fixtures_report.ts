@@ -284,6 +284,7 @@ export async function writeReportFixture(
       trainSeconds: model === "cnn" ? 5421.3 : 812.7,
       imagesPerSecond: model === "cnn" ? 2950.4 : 8850.2,
       inferenceImagesPerSecond: model === "cnn" ? 3100 : 9900,
+      inputStandardization: { mean: 0.1528, std: 0.2608 },
       counts: { train: 48_000, validation: 12_000 },
       test: {
         noisy: splitMetrics(labels, predictions.noisy),

@@ -2,7 +2,12 @@ import assert from "assert";
 import { tf } from "../lib/tf.ts";
 import { BackendError, initBackend, parseBackendName } from "../lib/backend.ts";
 import { UsageError } from "../lib/errors.ts";
-import { buildCnn, buildDense, KERAS_PARAM_COUNTS } from "../lib/models.ts";
+import {
+  buildCnn,
+  buildDense,
+  buildModel,
+  KERAS_PARAM_COUNTS,
+} from "../lib/models.ts";
 import { loadModel, saveModel } from "../lib/model_io.ts";
 import { withTempDir } from "./helpers.ts";
 
@@ -19,6 +24,41 @@ Deno.test("the models have the original Keras parameter counts", () => {
   cnn.dispose();
 });
 
+Deno.test("a standardising input layer adds no parameters and computes (x − mean) / std", () => {
+  const standardize = { mean: 0.25, std: 0.5 };
+  for (const name of ["dense", "cnn"] as const) {
+    const model = buildModel(name, 1, standardize);
+    assert.equal(model.countParams(), KERAS_PARAM_COUNTS[name]);
+    assert.equal(model.layers[0].name, "standardize");
+    assert.deepEqual(model.inputs[0].shape, [null, 28, 28, 1]);
+    model.dispose();
+  }
+  const model = buildDense(1, standardize);
+  const pixels = [0, 0.25, 0.5, 1];
+  const input = tf.tensor4d([...pixels, ...new Array(780).fill(0)], [
+    1,
+    28,
+    28,
+    1,
+  ]);
+  const scaled = model.layers[0].apply(input) as tf.Tensor;
+  assert.deepEqual(
+    Array.from(scaled.dataSync().subarray(0, 5)),
+    [-0.5, 0, 0.5, 1.5, -0.5],
+  );
+  // The same weights without the layer, fed standardised pixels by hand,
+  // give the same output: the layer is exactly that shift and scale.
+  const plain = buildDense(1);
+  const byHand = input.sub(0.25).div(0.5);
+  const a = (model.predict(input) as tf.Tensor).dataSync();
+  const b = (plain.predict(byHand) as tf.Tensor).dataSync();
+  for (let i = 0; i < 10; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-6);
+  tf.dispose([input, scaled, byHand]);
+  model.dispose();
+  plain.dispose();
+  assert.throws(() => buildCnn(1, { mean: 0.1, std: 0 }), /positive std/);
+});
+
 Deno.test("the same seed gives the same initial weights, another seed others", () => {
   const sum = (seed: number) => {
     const model = buildDense(seed);
@@ -33,18 +73,24 @@ Deno.test("the same seed gives the same initial weights, another seed others", (
 
 Deno.test("save → load gives identical predictions, in the tfjs layers format", async () => {
   await withTempDir(async (dir) => {
-    for (const model of [buildDense(3), buildCnn(3)]) {
+    const standardize = { mean: 0.15, std: 0.26 };
+    for (
+      const model of [buildDense(3), buildCnn(3), buildCnn(3, standardize)]
+    ) {
       const input = tf.randomUniform([4, 28, 28, 1], 0, 1, "float32", 5);
       const before = (model.predict(input) as tf.Tensor).dataSync();
-      await saveModel(model, `${dir}/${model.name}`);
-      const json = JSON.parse(
-        await Deno.readTextFile(`${dir}/${model.name}/model.json`),
-      );
+      const folder = `${dir}/${model.name}-${model.layers.length}`;
+      await saveModel(model, folder);
+      const json = JSON.parse(await Deno.readTextFile(`${folder}/model.json`));
       assert.equal(json.format, "layers-model");
       assert.deepEqual(json.weightsManifest[0].paths, ["weights.bin"]);
-      const bytes = (await Deno.stat(`${dir}/${model.name}/weights.bin`)).size;
+      const bytes = (await Deno.stat(`${folder}/weights.bin`)).size;
       assert.equal(bytes, model.countParams() * 4);
-      const loaded = await loadModel(`${dir}/${model.name}`);
+      const loaded = await loadModel(folder);
+      assert.deepEqual(
+        loaded.layers.map((l) => l.name),
+        model.layers.map((l) => l.name),
+      );
       const after = (loaded.predict(input) as tf.Tensor).dataSync();
       assert.deepEqual(after, before);
       model.dispose();

@@ -2,7 +2,12 @@ import assert from "assert";
 import { initBackend } from "../lib/backend.ts";
 import { loadMnist, takeFirst } from "../lib/mnist.ts";
 import { RECIPES } from "../lib/recipes.ts";
-import { type EpochRecord, holdOut, train } from "../lib/train.ts";
+import {
+  type EpochRecord,
+  holdOut,
+  inputStandardization,
+  train,
+} from "../lib/train.ts";
 import { MNIST_DIR, withTempDir } from "./helpers.ts";
 
 await initBackend("auto");
@@ -27,6 +32,34 @@ Deno.test("the hold-out is a seeded 80/20 partition of the indices", () => {
   assert.equal(all.size, 1000);
   assert.deepEqual(holdOut(1000, 0.2, 1), a);
   assert.notDeepEqual(holdOut(1000, 0.2, 2).validation, a.validation);
+});
+
+Deno.test("standardised inputs use the training images' statistics only", () => {
+  // Ten 2×2 images: image i is all i·25; the hold-out must not count.
+  const images = Uint8Array.from(
+    { length: 40 },
+    (_, p) => Math.floor(p / 4) * 25,
+  );
+  const data = {
+    images,
+    labels: new Uint8Array(10),
+    count: 10,
+    rows: 2,
+    cols: 2,
+  };
+  const train = [0, 2, 4, 6, 8]; // values 0, 50, 100, 150, 200
+  const stats = inputStandardization(RECIPES.cnn, data, train)!;
+  assert.ok(Math.abs(stats.mean - 100 / 255) < 1e-12);
+  assert.ok(Math.abs(stats.std - Math.sqrt(5000) / 255) < 1e-12);
+  assert.equal(
+    inputStandardization({ ...RECIPES.cnn, inputs: "unit" }, data, train),
+    undefined,
+  );
+  const flat = { ...data, images: new Uint8Array(40).fill(7) };
+  assert.throws(
+    () => inputStandardization(RECIPES.dense, flat, train),
+    /all one colour/,
+  );
 });
 
 Deno.test({

@@ -114,6 +114,10 @@ function trainCommand(model: ModelArtifacts, dataFlag: string): string {
     flags.push(`--lr ${recipe.learningRate}`);
   }
   if (recipe.seed !== base.seed) flags.push(`--seed ${recipe.seed}`);
+  if (recipe.inputs !== base.inputs) flags.push(`--inputs ${recipe.inputs}`);
+  if (recipe.replicas !== base.replicas) {
+    flags.push(`--workers ${recipe.replicas}`);
+  }
   if (model.metrics.limit !== null) {
     flags.push(`--limit ${model.metrics.limit}`);
   }
