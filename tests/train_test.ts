@@ -48,7 +48,8 @@ Deno.test("standardised inputs use the training images' statistics only", () => 
     cols: 2,
   };
   const train = [0, 2, 4, 6, 8]; // values 0, 50, 100, 150, 200
-  const stats = inputStandardization(RECIPES.cnn, data, train)!;
+  const standardized = { ...RECIPES.cnn, inputs: "standardized" as const };
+  const stats = inputStandardization(standardized, data, train)!;
   assert.ok(Math.abs(stats.mean - 100 / 255) < 1e-12);
   assert.ok(Math.abs(stats.std - Math.sqrt(5000) / 255) < 1e-12);
   assert.equal(
@@ -57,7 +58,7 @@ Deno.test("standardised inputs use the training images' statistics only", () => 
   );
   const flat = { ...data, images: new Uint8Array(40).fill(7) };
   assert.throws(
-    () => inputStandardization(RECIPES.dense, flat, train),
+    () => inputStandardization(standardized, flat, train),
     /all one colour/,
   );
 });
