@@ -127,7 +127,11 @@ export {
   warpBilinear,
 } from "./lib/warp.ts";
 export { KeyedRng, SplitMix64, type U64 } from "./lib/rng.ts";
-export { type PixelStats, pixelStats } from "./lib/pixel_stats.ts";
+export {
+  imagesPixelStats,
+  type PixelStats,
+  pixelStats,
+} from "./lib/pixel_stats.ts";
 export {
   encodeGrayPng,
   type GrayImage,
@@ -146,12 +150,15 @@ export {
   buildCnn,
   buildDense,
   buildModel,
+  type InputStandardization,
   KERAS_PARAM_COUNTS,
   MODEL_NAMES,
   type ModelName,
 } from "./lib/models.ts";
 export {
   type EarlyStopping,
+  INPUT_SCALES,
+  type InputScale,
   type Recipe,
   RECIPES,
   type ReduceLrOnPlateau,
@@ -160,6 +167,7 @@ export {
   type BatchProgress,
   type EpochRecord,
   holdOut,
+  inputStandardization,
   train,
   type TrainOptions,
   type TrainResult,
