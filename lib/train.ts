@@ -25,7 +25,7 @@ import { DataParallel } from "./data_parallel.ts";
 import type { BackendName } from "./backend.ts";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { exists } from "./fsutil.ts";
-import { NoisyMnistError } from "./errors.ts";
+import { DataError, NoisyMnistError } from "./errors.ts";
 import type { Json } from "./manifest.ts";
 
 /** One epoch's summary, as in Keras' `History`. */
@@ -157,8 +157,8 @@ export function inputStandardization(
     trainIndices,
   );
   if (!(stats.std > 0)) {
-    throw new RangeError(
-      "cannot standardise inputs: the training images are all one colour",
+    throw new DataError(
+      "cannot standardise inputs: the training images are all one colour; train with --inputs unit",
     );
   }
   return stats;

@@ -59,7 +59,7 @@ Deno.test("standardised inputs use the training images' statistics only", () => 
   const flat = { ...data, images: new Uint8Array(40).fill(7) };
   assert.throws(
     () => inputStandardization(standardized, flat, train),
-    /all one colour/,
+    /all one colour; train with --inputs unit/,
   );
 });
 
