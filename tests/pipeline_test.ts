@@ -130,6 +130,12 @@ Deno.test({
       assert.equal(bad.code, 2);
       assert.equal(bad.stderr.trim().split("\n").length, 1);
       assert.match(bad.stderr, /--backend: unknown backend "webgl"/);
+      const badInputs = await run("train_cnn", ...dd, "--inputs", "raw");
+      assert.equal(badInputs.code, 2);
+      assert.match(
+        badInputs.stderr,
+        /^error: --inputs: unknown value "raw" \(expected one of: unit, standardized\)\n$/,
+      );
     });
   },
 });
