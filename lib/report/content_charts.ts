@@ -103,7 +103,7 @@ export async function learningCharts(inputs: ReportInputs): Promise<Chart[]> {
     await chart(
       "learning-rate",
       "Learning rate",
-      "The rate each epoch ran with (log scale); the CNN halves it when validation loss stalls.",
+      "The rate each epoch ran with (log scale); the CNN halves it when validation loss stalls. The dense net's rate is constant; where both are the same, the CNN's line covers it.",
       learningRateSpec(histories),
     ),
   ];
