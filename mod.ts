@@ -162,6 +162,7 @@ export {
   type Recipe,
   RECIPES,
   type ReduceLrOnPlateau,
+  STUDY_EPOCHS,
 } from "./lib/recipes.ts";
 export {
   type BatchProgress,

@@ -116,6 +116,21 @@ Deno.test("report: builds a self-contained page, Markdown and figures", async ()
       assert.ok(stat.isFile && stat.size > 0, figure);
     }
     assert.match(markdown, /\| Accuracy, noisy test \|/);
+
+    // Validation is compared with the epoch whose weights were tested:
+    // the CNN restores its best (7 of 12), the dense net keeps its last.
+    assert.match(
+      markdown,
+      /Dense: validation accuracy of the tested weights \(epoch 15, the last:/,
+    );
+    assert.match(
+      markdown,
+      /CNN: validation accuracy of the tested weights \(epoch 7, the best:/,
+    );
+    assert.match(
+      markdown,
+      /CNN was allowed up to 30 epochs \(the study: 15\) and ran 12\./,
+    );
   });
 });
 

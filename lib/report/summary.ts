@@ -11,7 +11,7 @@
  */
 
 import type { ModelName } from "../models.ts";
-import { RECIPES } from "../recipes.ts";
+import { RECIPES, STUDY_EPOCHS } from "../recipes.ts";
 import { correctCount, findModel } from "./artifacts.ts";
 import { MODEL_LABELS } from "./charts.ts";
 import {
@@ -253,15 +253,21 @@ export function trustNotes(
   for (const model of inputs.models) {
     const m = model.metrics;
     const label = MODEL_LABELS[model.name];
-    const best = model.history.find((e) => e.epoch === m.bestEpoch);
-    if (best) {
-      const gap = m.test.noisy.accuracy - best.valAccuracy;
+    // The weights tested are the best epoch's when the recipe restores
+    // them, else the last epoch's: compare with that epoch's validation.
+    const restored = m.recipe.earlyStopping?.restoreBestWeights === true;
+    const testedEpoch = restored ? m.bestEpoch : m.epochsRun;
+    const tested = model.history.find((e) => e.epoch === testedEpoch);
+    if (tested) {
+      const gap = m.test.noisy.accuracy - tested.valAccuracy;
       notes.push(
-        `${label}: validation accuracy at the best epoch (${
-          formatPercent(best.valAccuracy)
-        }) and noisy test accuracy (${formatPercent(m.test.noisy.accuracy)}) ${
-          Math.abs(gap) < 0.02 ? "agree" : "differ"
-        } (${formatPoints(gap)}).`,
+        `${label}: validation accuracy of the tested weights (epoch ${testedEpoch}, ${
+          restored ? "the best" : "the last"
+        }: ${formatPercent(tested.valAccuracy)}) and noisy test accuracy (${
+          formatPercent(m.test.noisy.accuracy)
+        }) ${Math.abs(gap) < 0.02 ? "agree" : "differ"} (${
+          formatPoints(gap)
+        }).`,
       );
     }
     if (m.limit !== null) {
@@ -272,9 +278,14 @@ export function trustNotes(
       );
     }
     const planned = RECIPES[model.name].epochs;
+    const study = STUDY_EPOCHS[model.name];
     if (m.recipe.epochs !== planned) {
       notes.push(
-        `**${label} was trained for at most ${m.recipe.epochs} epochs** (the study: ${planned}).`,
+        `**${label} was trained for at most ${m.recipe.epochs} epochs** (the recipe: ${planned}; the study: ${study}).`,
+      );
+    } else if (planned !== study) {
+      notes.push(
+        `${label} was allowed up to ${planned} epochs (the study: ${study}) and ran ${m.epochsRun}.`,
       );
     }
     const trainedOn = model.manifest.inputs?.["noisy/manifest.json"];
