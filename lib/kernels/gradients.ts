@@ -27,7 +27,7 @@ import {
   req,
   runFlat,
   runFlatMulti,
-  type WasmBackendLike,
+  withFloat64Scratch,
 } from "./io.ts";
 
 /** Kernel names of the fused gradient kernels. */
@@ -61,28 +61,21 @@ export function registerGradientKernels(backendName: "cpu" | "wasm"): string[] {
       if (scale) ins.push(scale);
       const io = plainIO(isWasm, args.backend);
       const loops = isWasm && C % 2 === 0 ? simdLoops(args.backend) : null;
-      // The SIMD loop keeps m, k and the sums (float64) on the heap: scratch
-      // allocated before the outputs, so no view is detached afterwards.
-      const scratch = loops ? io.alloc([8 * C]) : null;
-      try {
-        return runFlatMulti(
+      // `heap`: where the SIMD loop keeps m, k and the sums (float64).
+      const run = (heap?: () => Float64Array) =>
+        runFlatMulti(
           io,
           ins,
           [x.shape, mean!.shape, variance!.shape, [C], [C]],
           ([xv, dyv, mv, vv, sv], [dx, dMean, dVariance, dScale, dOffset]) => {
-            const rows = loops && scratch
+            const rows = loops && heap
               ? (
                 m: Float64Array,
                 k: Float64Array,
                 s1: Float64Array,
                 s2: Float64Array,
               ) => {
-                const view = io.view(scratch);
-                const f64 = new Float64Array(
-                  view.buffer,
-                  view.byteOffset,
-                  4 * C,
-                );
+                const f64 = heap();
                 f64.set(m, 0);
                 f64.set(k, C);
                 f64.set(s1, 2 * C);
@@ -92,7 +85,7 @@ export function registerGradientKernels(backendName: "cpu" | "wasm"): string[] {
                   xv.byteOffset,
                   dyv.byteOffset,
                   dx.byteOffset,
-                  view.byteOffset,
+                  f64.byteOffset,
                   4 * C,
                   pairs * 8 * C,
                 );
@@ -110,11 +103,7 @@ export function registerGradientKernels(backendName: "cpu" | "wasm"): string[] {
             }, rows);
           },
         );
-      } finally {
-        if (scratch) {
-          (args.backend as WasmBackendLike).disposeData(scratch.dataId, true);
-        }
-      }
+      return loops ? withFloat64Scratch(io, args.backend, 4 * C, run) : run();
     }),
     reg(GRAD_KERNELS.mean, (args) => {
       const dy = req(args, "dy");

@@ -77,6 +77,29 @@ export function plainIO(isWasm: boolean, backend: object): FlatIO {
 }
 
 /**
+ * Runs `fn` with `count` float64 values of scratch on the wasm heap (for a
+ * SIMD loop that reads or accumulates float64), freed afterwards. The
+ * scratch is allocated before `fn` allocates its outputs, so no view taken
+ * inside `fn` is detached by it; `scratch()` gives a fresh view.
+ */
+export function withFloat64Scratch<T>(
+  io: FlatIO,
+  backend: object,
+  count: number,
+  fn: (scratch: () => Float64Array) => T,
+): T {
+  const info = io.alloc([2 * count]);
+  try {
+    return fn(() => {
+      const view = io.view(info);
+      return new Float64Array(view.buffer, view.byteOffset, count);
+    });
+  } finally {
+    (backend as WasmBackendLike).disposeData(info.dataId, true);
+  }
+}
+
+/**
  * Runs `fn` over flat views of `inputs` and a freshly allocated output.
  * When views are not stable (the GEMM allocates on the wasm heap, which may
  * grow and detach them) inputs are copied out first and the result is

@@ -43,6 +43,7 @@ import {
   runFlat,
   type WasmBackendLike,
   wasmIO,
+  withFloat64Scratch,
 } from "./io.ts";
 import { installFastGradients, registerGradientKernels } from "./gradients.ts";
 import { simdLoops } from "./simd.ts";
@@ -507,20 +508,17 @@ export function registerFastKernels(
       const loops = isWasm && cols % 2 === 0 && rows >= 4
         ? simdLoops(args.backend)
         : null;
-      // The SIMD loop accumulates into float64 scratch on the heap,
-      // allocated before the output so no view is detached afterwards.
-      const scratch = loops ? io.alloc([2 * cols]) : null;
-      try {
-        return runFlat(io, [x], outShape, ([xv], out) => {
-          const leading = loops && scratch
+      // `heap`: where the SIMD loop accumulates (float64).
+      const run = (heap?: () => Float64Array) =>
+        runFlat(io, [x], outShape, ([xv], out) => {
+          const leading = loops && heap
             ? (acc: Float64Array) => {
-              const view = io.view(scratch);
-              const f64 = new Float64Array(view.buffer, view.byteOffset, cols);
+              const f64 = heap();
               f64.fill(0);
               const groups = Math.floor(rows / 4);
               loops.sumRows(
                 xv.byteOffset,
-                view.byteOffset,
+                f64.byteOffset,
                 4 * cols,
                 groups * 16 * cols,
               );
@@ -530,11 +528,7 @@ export function registerFastKernels(
             : undefined;
           sumRows(xv, rows, cols, out, name === "Mean" ? 1 / rows : 1, leading);
         });
-      } finally {
-        if (scratch) {
-          (args.backend as WasmBackendLike).disposeData(scratch.dataId, true);
-        }
-      }
+      return loops ? withFloat64Scratch(io, args.backend, cols, run) : run();
     });
   }
   const tileOrig = fallback("Tile");
@@ -582,11 +576,9 @@ export function registerFastKernels(
     const io = plainIO(isWasm, args.backend);
     const loops = isWasm && C % 2 === 0 ? simdLoops(args.backend) : null;
     if (loops) {
-      // The SIMD loop reads a and b as float64 from the heap: scratch for
-      // them, allocated before the output so no view is detached after.
-      const scratch = io.alloc([4 * C]);
-      try {
-        return runFlat(
+      // The SIMD loop reads a and b as float64 from the heap.
+      return withFloat64Scratch(io, args.backend, 2 * C, (heap) =>
+        runFlat(
           io,
           ins,
           x.shape.slice(),
@@ -599,9 +591,9 @@ export function registerFastKernels(
               scale ? sv : null,
               eps,
             );
-            const ab = io.view(scratch);
-            new Float64Array(ab.buffer, ab.byteOffset, C).set(a);
-            new Float64Array(ab.buffer, ab.byteOffset + 8 * C, C).set(b);
+            const ab = heap();
+            ab.set(a, 0);
+            ab.set(b, C);
             loops.batchNorm(
               xv.byteOffset,
               out.byteOffset,
@@ -610,10 +602,7 @@ export function registerFastKernels(
               xv.length * 4,
             );
           },
-        );
-      } finally {
-        (args.backend as WasmBackendLike).disposeData(scratch.dataId, true);
-      }
+        ));
     }
     return runFlat(
       io,
