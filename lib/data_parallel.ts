@@ -304,16 +304,19 @@ export class DataParallel {
     let loss = 0;
     let correct = 0;
     const weights = sizes.map((size) => size / batch.n);
+    // The first two shards in one pass (the common two-replica case).
+    let summed = 0;
+    if (shards.length > 1) {
+      const [a, b] = shards;
+      accumulatePair(gradients, a.gradients, b.gradients, weights);
+      accumulatePair(statistics, a.statistics, b.statistics, weights);
+      summed = 2;
+    }
+    for (let i = summed; i < shards.length; i++) {
+      accumulate(gradients, shards[i].gradients, weights[i]);
+      accumulate(statistics, shards[i].statistics, weights[i]);
+    }
     shards.forEach((shard, i) => {
-      // The first two shards in one pass (the common two-replica case).
-      if (i === 0 && shards.length > 1) {
-        const next = shards[1];
-        accumulatePair(gradients, shard.gradients, next.gradients, weights);
-        accumulatePair(statistics, shard.statistics, next.statistics, weights);
-      } else if (i > 1 || shards.length === 1) {
-        accumulate(gradients, shard.gradients, weights[i]);
-        accumulate(statistics, shard.statistics, weights[i]);
-      }
       loss += weights[i] * shard.loss;
       correct += shard.correct;
     });
