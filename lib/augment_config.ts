@@ -16,6 +16,7 @@
  */
 
 import { UsageError } from "./errors.ts";
+import { checkChoice } from "./cli.ts";
 import type { Json } from "./manifest.ts";
 
 /** A fixed value, or a `[lo, hi]` range sampled uniformly per image. */
@@ -347,23 +348,9 @@ export function validateAugmentConfig(config: AugmentConfig): void {
     checkParam(config[name], PARAM_RULES[name]);
   }
   if (config.zoomX !== "same") checkParam(config.zoomX, ZOOM_X_RULE);
-  if (!FILL_MODES.includes(config.fill)) {
-    throw new UsageError(
-      `--fill: unknown fill mode "${config.fill}" (expected one of: ${
-        FILL_MODES.join(", ")
-      })`,
-    );
-  }
-  if (!RESAMPLE_MODES.includes(config.resample)) {
-    throw new UsageError(
-      `--resample: unknown mode "${config.resample}" (expected once or per-layer)`,
-    );
-  }
-  if (!BRIGHTNESS_MODES.includes(config.brightnessMode)) {
-    throw new UsageError(
-      `--brightness-mode: unknown mode "${config.brightnessMode}" (expected add or multiply)`,
-    );
-  }
+  checkChoice("fill", config.fill, FILL_MODES);
+  checkChoice("resample", config.resample, RESAMPLE_MODES);
+  checkChoice("brightness-mode", config.brightnessMode, BRIGHTNESS_MODES);
   if (config.brightnessMode === "multiply") {
     checkParam(config.brightness, {
       ...PARAM_RULES.brightness,

@@ -192,15 +192,26 @@ export function choiceFlag<T extends string>(
   choices: readonly T[],
 ): T | undefined {
   const text = stringFlag(values, name);
-  if (text === undefined) return undefined;
-  if (!(choices as readonly string[]).includes(text)) {
+  return text === undefined ? undefined : checkChoice(name, text, choices);
+}
+
+/**
+ * `value` if it is one of `choices`, else a {@link UsageError} naming the
+ * flag `--name` that sets it and listing the choices.
+ */
+export function checkChoice<T extends string>(
+  name: string,
+  value: string,
+  choices: readonly T[],
+): T {
+  if (!(choices as readonly string[]).includes(value)) {
     throw new UsageError(
-      `--${name}: unknown value "${text}" (expected one of: ${
+      `--${name}: unknown value "${value}" (expected one of: ${
         choices.join(", ")
       })`,
     );
   }
-  return text as T;
+  return value as T;
 }
 
 /**
