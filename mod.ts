@@ -43,7 +43,7 @@ export {
   MNIST_MIRRORS,
   MNIST_SHA256,
   type TransferProgress,
-} from "./lib/fetch.ts";
+} from "./lib/data/fetch.ts";
 
 // Data: IDX files and MNIST splits
 export {
@@ -61,7 +61,7 @@ export {
   shapeSize,
   writeIdx,
   type WriteIdxOptions,
-} from "./lib/idx.ts";
+} from "./lib/data/idx.ts";
 export {
   type FloatBatch,
   gatherBatch,
@@ -78,8 +78,8 @@ export {
   splitFromIdx,
   SPLITS,
   takeFirst,
-} from "./lib/mnist.ts";
-export { type TensorBatch, toTensors } from "./lib/tensors.ts";
+} from "./lib/data/mnist.ts";
+export { type TensorBatch, toTensors } from "./lib/train/tensors.ts";
 
 // Stage 2: augment
 export {
@@ -91,7 +91,7 @@ export {
   sampleImageParams,
   SPLIT_IDS,
   type SplitKey,
-} from "./lib/augment.ts";
+} from "./lib/augment/augment.ts";
 export {
   type AugmentConfig,
   type BrightnessMode,
@@ -106,38 +106,38 @@ export {
   PRESETS,
   validateAugmentConfig,
   withOverrides,
-} from "./lib/augment_config.ts";
-export { AugmentPool, defaultWorkerCount } from "./lib/augment_pool.ts";
+} from "./lib/augment/config.ts";
+export { AugmentPool, defaultWorkerCount } from "./lib/augment/pool.ts";
 export {
   AUGMENT_VERSION,
   type AugmentStageOptions,
   type AugmentStageResult,
   type AugmentTimings,
   runAugmentStage,
-} from "./lib/augment_stage.ts";
+} from "./lib/augment/stage.ts";
 export {
   benchmarkAugment,
   type BenchmarkAugmentOptions,
   type BenchmarkAugmentResult,
-} from "./lib/augment_benchmark.ts";
+} from "./bench/augment_benchmark.ts";
 export {
   type Affine,
   affineFor,
   type GeometryParams,
   warpBilinear,
-} from "./lib/warp.ts";
-export { KeyedRng, SplitMix64, type U64 } from "./lib/rng.ts";
+} from "./lib/augment/warp.ts";
+export { KeyedRng, SplitMix64, type U64 } from "./lib/core/rng.ts";
 export {
   imagesPixelStats,
   type PixelStats,
   pixelStats,
-} from "./lib/pixel_stats.ts";
+} from "./lib/core/pixel_stats.ts";
 export {
   encodeGrayPng,
   type GrayImage,
   sampleGrid,
   type SampleGridOptions,
-} from "./lib/samples.ts";
+} from "./lib/augment/samples.ts";
 
 // Stage 3: train
 export {
@@ -145,7 +145,7 @@ export {
   type BackendName,
   BACKENDS,
   initBackend,
-} from "./lib/backend.ts";
+} from "./lib/kernels/backend.ts";
 export {
   buildCnn,
   buildDense,
@@ -154,7 +154,7 @@ export {
   KERAS_PARAM_COUNTS,
   MODEL_NAMES,
   type ModelName,
-} from "./lib/models.ts";
+} from "./lib/train/models.ts";
 export {
   type EarlyStopping,
   INPUT_SCALES,
@@ -163,7 +163,7 @@ export {
   RECIPES,
   type ReduceLrOnPlateau,
   STUDY_EPOCHS,
-} from "./lib/recipes.ts";
+} from "./lib/train/recipes.ts";
 export {
   type BatchProgress,
   type EpochRecord,
@@ -172,29 +172,29 @@ export {
   train,
   type TrainOptions,
   type TrainResult,
-} from "./lib/train.ts";
-export { DataParallel, shardSizes } from "./lib/data_parallel.ts";
+} from "./lib/train/train.ts";
+export { DataParallel, shardSizes } from "./lib/train/data_parallel.ts";
 export {
   makeOptimizer,
   Replica,
   type ReplicaSnapshot,
   type ShardGradients,
   trainStep,
-} from "./lib/replica.ts";
+} from "./lib/train/replica.ts";
 export {
   type ModelMetrics,
   runTrainStage,
   type TrainStageOptions,
   type TrainStageResult,
-} from "./lib/train_stage.ts";
-export { loadModel, saveModel } from "./lib/model_io.ts";
+} from "./lib/train/stage.ts";
+export { loadModel, saveModel } from "./lib/train/model_io.ts";
 export {
   evaluateSplit,
   type Predictions,
   predictProbabilities,
   type SplitMetrics,
   summarizeProbabilities,
-} from "./lib/evaluate.ts";
+} from "./lib/evaluate/evaluate.ts";
 export {
   accuracyOf,
   type ClassMetrics,
@@ -202,7 +202,7 @@ export {
   confusionMatrix,
   macroF1,
   perClassMetrics,
-} from "./lib/metrics.ts";
+} from "./lib/evaluate/metrics.ts";
 export {
   type Blas,
   type FastKernelOptions,
@@ -213,7 +213,7 @@ export {
   measureThroughput,
   type Throughput,
   type ThroughputOptions,
-} from "./lib/benchmark.ts";
+} from "./bench/benchmark.ts";
 
 // Stage 4: report
 export {
@@ -239,13 +239,13 @@ export {
   MissingInputError,
   NoisyMnistError,
   UsageError,
-} from "./lib/errors.ts";
+} from "./lib/core/errors.ts";
 export {
   checkFreshness,
   type Freshness,
   type Json,
   type StageManifest,
   type ToolVersions,
-} from "./lib/manifest.ts";
-export { sha256File, sha256Hex, sha256Text } from "./lib/hash.ts";
-export { writeFileAtomic, writeJsonAtomic } from "./lib/fsutil.ts";
+} from "./lib/core/manifest.ts";
+export { sha256File, sha256Hex, sha256Text } from "./lib/core/hash.ts";
+export { writeFileAtomic, writeJsonAtomic } from "./lib/core/fsutil.ts";

@@ -7,11 +7,11 @@
  * @module
  */
 
-import { augmentSplit } from "../lib/augment.ts";
-import { PRESETS } from "../lib/augment_config.ts";
-import { AugmentPool } from "../lib/augment_pool.ts";
-import { serializeIdx } from "../lib/idx.ts";
-import { loadMnist, type MnistSplit } from "../lib/mnist.ts";
+import { augmentSplit } from "../lib/augment/augment.ts";
+import { PRESETS } from "../lib/augment/config.ts";
+import { AugmentPool } from "../lib/augment/pool.ts";
+import { serializeIdx } from "../lib/data/idx.ts";
+import { loadMnist, type MnistSplit } from "../lib/data/mnist.ts";
 import { MNIST_DIR } from "../tests/helpers.ts";
 
 const ignore = MNIST_DIR === undefined;

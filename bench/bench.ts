@@ -8,7 +8,7 @@
  */
 
 import { fileURLToPath } from "url";
-import { tf } from "../lib/tf.ts";
+import { tf } from "../lib/core/tf.ts";
 import {
   numberFlag,
   parseFlags,
@@ -16,16 +16,20 @@ import {
   runMain,
   type ScriptInfo,
   stringFlag,
-} from "../lib/cli.ts";
-import { type BackendName, BACKENDS, initBackend } from "../lib/backend.ts";
-import { measureThroughput, type Throughput } from "../lib/benchmark.ts";
-import { MODEL_NAMES, type ModelName } from "../lib/models.ts";
-import { UsageError } from "../lib/errors.ts";
-import { benchmarkAugment } from "../lib/augment_benchmark.ts";
-import { loadMnist } from "../lib/mnist.ts";
+} from "../lib/cli/flags.ts";
+import {
+  type BackendName,
+  BACKENDS,
+  initBackend,
+} from "../lib/kernels/backend.ts";
+import { measureThroughput, type Throughput } from "./benchmark.ts";
+import { MODEL_NAMES, type ModelName } from "../lib/train/models.ts";
+import { UsageError } from "../lib/core/errors.ts";
+import { benchmarkAugment } from "./augment_benchmark.ts";
+import { loadMnist } from "../lib/data/mnist.ts";
 import { join } from "path";
 import { cpus } from "os";
-import { logLine } from "../lib/progress.ts";
+import { logLine } from "../lib/core/progress.ts";
 
 const info: ScriptInfo = {
   usage: "deno task bench [flags]",

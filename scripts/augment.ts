@@ -18,7 +18,7 @@ import {
   runMain,
   type ScriptInfo,
   stringFlag,
-} from "../lib/cli.ts";
+} from "../lib/cli/flags.ts";
 import {
   type AugmentConfig,
   BRIGHTNESS_MODES,
@@ -30,11 +30,11 @@ import {
   parseParam,
   presetConfig,
   RESAMPLE_MODES,
-} from "../lib/augment_config.ts";
-import { defaultWorkerCount } from "../lib/augment_pool.ts";
-import { runAugmentStage } from "../lib/augment_stage.ts";
-import { logLine, ProgressBar } from "../lib/progress.ts";
-import type { Split } from "../lib/mnist.ts";
+} from "../lib/augment/config.ts";
+import { defaultWorkerCount } from "../lib/augment/pool.ts";
+import { runAugmentStage } from "../lib/augment/stage.ts";
+import { logLine, ProgressBar } from "../lib/core/progress.ts";
+import type { Split } from "../lib/data/mnist.ts";
 
 const paramFlags: FlagSpecs = Object.fromEntries(
   Object.entries(paramFlagDescriptions()).map(([flag, meaning]) => [

@@ -17,7 +17,7 @@ import {
   runMain,
   type ScriptInfo,
   stringFlag,
-} from "../lib/cli.ts";
+} from "../lib/cli/flags.ts";
 import {
   checkReportInBrowser,
   CHROMIUM_PATH,

@@ -13,9 +13,9 @@ import {
   runMain,
   type ScriptInfo,
   stringFlag,
-} from "../lib/cli.ts";
-import { fetchMnist } from "../lib/fetch.ts";
-import { formatBytes, logLine, ProgressBar } from "../lib/progress.ts";
+} from "../lib/cli/flags.ts";
+import { fetchMnist } from "../lib/data/fetch.ts";
+import { formatBytes, logLine, ProgressBar } from "../lib/core/progress.ts";
 
 const info: ScriptInfo = {
   usage: "deno task fetch [flags]",

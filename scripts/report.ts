@@ -14,8 +14,8 @@ import {
   resolveDataDir,
   runMain,
   type ScriptInfo,
-} from "../lib/cli.ts";
-import { logLine } from "../lib/progress.ts";
+} from "../lib/cli/flags.ts";
+import { logLine } from "../lib/core/progress.ts";
 import { REPORT_FILES, runReportStage } from "../lib/report/stage.ts";
 import { join } from "path";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { runMain } from "../lib/cli.ts";
-import { runTrainScript } from "../lib/train_cli.ts";
+import { runMain } from "../lib/cli/flags.ts";
+import { runTrainScript } from "../lib/cli/train.ts";
 
 runMain((args) => runTrainScript("cnn", args));

@@ -4,22 +4,22 @@ import {
   augmentImages,
   augmentSplit,
   sampleImageParams,
-} from "../lib/augment.ts";
+} from "../lib/augment/augment.ts";
 import {
   type AugmentConfig,
   type FillMode,
   PRESETS,
   withOverrides,
-} from "../lib/augment_config.ts";
-import { AugmentPool } from "../lib/augment_pool.ts";
-import { sha256File } from "../lib/hash.ts";
+} from "../lib/augment/config.ts";
+import { AugmentPool } from "../lib/augment/pool.ts";
+import { sha256File } from "../lib/core/hash.ts";
 import {
   MNIST_FILES,
   type MnistSplit,
   NOISY_FILES,
   SPLITS,
-} from "../lib/mnist.ts";
-import { imagesPixelStats, pixelStats } from "../lib/pixel_stats.ts";
+} from "../lib/data/mnist.ts";
+import { imagesPixelStats, pixelStats } from "../lib/core/pixel_stats.ts";
 import { listDir, MNIST_DIR, runScript, withTempDir } from "./helpers.ts";
 
 const needsMnist = MNIST_DIR === undefined;

@@ -1,9 +1,9 @@
 import assert from "assert";
-import { initBackend } from "../lib/backend.ts";
-import { shardSizes } from "../lib/data_parallel.ts";
-import { loadMnist, takeFirst } from "../lib/mnist.ts";
-import { RECIPES } from "../lib/recipes.ts";
-import { type EpochRecord, train } from "../lib/train.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import { shardSizes } from "../lib/train/data_parallel.ts";
+import { loadMnist, takeFirst } from "../lib/data/mnist.ts";
+import { RECIPES } from "../lib/train/recipes.ts";
+import { type EpochRecord, train } from "../lib/train/train.ts";
 import { MNIST_DIR, withTempDir } from "./helpers.ts";
 
 const backend = await initBackend("auto");

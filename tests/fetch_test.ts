@@ -1,8 +1,12 @@
 import assert from "assert";
 import { join } from "path";
-import { ChecksumError, FetchError } from "../lib/errors.ts";
-import { fetchMnist, MNIST_FILE_NAMES, MNIST_SHA256 } from "../lib/fetch.ts";
-import { sha256File } from "../lib/hash.ts";
+import { ChecksumError, FetchError } from "../lib/core/errors.ts";
+import {
+  fetchMnist,
+  MNIST_FILE_NAMES,
+  MNIST_SHA256,
+} from "../lib/data/fetch.ts";
+import { sha256File } from "../lib/core/hash.ts";
 import {
   listDir,
   MNIST_DIR,

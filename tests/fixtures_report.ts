@@ -9,28 +9,28 @@
  */
 
 import { join } from "path";
-import { writeJsonAtomic } from "../lib/fsutil.ts";
-import { sha256File } from "../lib/hash.ts";
-import { writeIdx } from "../lib/idx.ts";
+import { writeJsonAtomic } from "../lib/core/fsutil.ts";
+import { sha256File } from "../lib/core/hash.ts";
+import { writeIdx } from "../lib/data/idx.ts";
 import {
   denoVersions,
   hashFiles,
   type Json,
   type StageManifest,
   writeManifest,
-} from "../lib/manifest.ts";
+} from "../lib/core/manifest.ts";
 import {
   accuracyOf,
   confusionMatrix,
   macroF1,
   perClassMetrics,
-} from "../lib/metrics.ts";
-import { NOISY_FILES } from "../lib/mnist.ts";
-import type { ModelName } from "../lib/models.ts";
-import { RECIPES } from "../lib/recipes.ts";
-import type { EpochRecord } from "../lib/train.ts";
-import type { ModelMetrics } from "../lib/train_stage.ts";
-import type { SplitMetrics } from "../lib/evaluate.ts";
+} from "../lib/evaluate/metrics.ts";
+import { NOISY_FILES } from "../lib/data/mnist.ts";
+import type { ModelName } from "../lib/train/models.ts";
+import { RECIPES } from "../lib/train/recipes.ts";
+import type { EpochRecord } from "../lib/train/train.ts";
+import type { ModelMetrics } from "../lib/train/stage.ts";
+import type { SplitMetrics } from "../lib/evaluate/evaluate.ts";
 import { encodeGrayPng, enlarge } from "../lib/report/digits.ts";
 import type { PredictionSet, PredictionsFile } from "../lib/report/load.ts";
 

@@ -5,7 +5,7 @@
  */
 
 import { join } from "path";
-import { MNIST_FILES } from "../lib/mnist.ts";
+import { MNIST_FILES } from "../lib/data/mnist.ts";
 
 function hasMnist(dir: string): boolean {
   try {

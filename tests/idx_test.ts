@@ -1,5 +1,5 @@
 import assert from "assert";
-import { IdxFormatError } from "../lib/errors.ts";
+import { IdxFormatError } from "../lib/core/errors.ts";
 import {
   decodeIdx,
   encodeIdx,
@@ -8,7 +8,7 @@ import {
   parseIdx,
   readIdx,
   writeIdx,
-} from "../lib/idx.ts";
+} from "../lib/data/idx.ts";
 import { withTempDir } from "./helpers.ts";
 
 function sample(): IdxArray[] {

@@ -6,7 +6,7 @@
  * strides, paddings and dilations, plus seeded random conv geometries.
  */
 import assert from "assert";
-import { tf } from "../lib/tf.ts";
+import { tf } from "../lib/core/tf.ts";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerTrainingKernels } from "../lib/kernels/mod.ts";
 import { fusedAdamUpdate } from "../lib/kernels/adam.ts";
@@ -18,10 +18,10 @@ import {
 import { batchNormLastAxis, sumRows } from "../lib/kernels/reduce.ts";
 import { simdLoops } from "../lib/kernels/simd.ts";
 import { maxPoolGrad2x2 } from "../lib/kernels/conv.ts";
-import { buildModel, type ModelName } from "../lib/models.ts";
-import { RECIPES } from "../lib/recipes.ts";
-import { makeOptimizer, trainStep } from "../lib/replica.ts";
-import { keyedUniform } from "../lib/train_rng.ts";
+import { buildModel, type ModelName } from "../lib/train/models.ts";
+import { RECIPES } from "../lib/train/recipes.ts";
+import { makeOptimizer, trainStep } from "../lib/train/replica.ts";
+import { keyedUniform } from "../lib/train/rng.ts";
 
 const TOLERANCE = 1e-4;
 

@@ -4,8 +4,8 @@ import {
   confusionMatrix,
   macroF1,
   perClassMetrics,
-} from "../lib/metrics.ts";
-import { summarizeProbabilities } from "../lib/evaluate.ts";
+} from "../lib/evaluate/metrics.ts";
+import { summarizeProbabilities } from "../lib/evaluate/evaluate.ts";
 
 // A hand-made 3-class example:
 //   true:      0 0 0 0 1 1 1 2 2 2

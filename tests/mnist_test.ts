@@ -1,15 +1,15 @@
 import assert from "assert";
-import { DataError } from "../lib/errors.ts";
-import { encodeIdx } from "../lib/idx.ts";
+import { DataError } from "../lib/core/errors.ts";
+import { encodeIdx } from "../lib/data/idx.ts";
 import {
   gatherBatch,
   labelHistogram,
   loadMnist,
   splitFromIdx,
   takeFirst,
-} from "../lib/mnist.ts";
-import { toTensors } from "../lib/tensors.ts";
-import { decodeIdx } from "../lib/idx.ts";
+} from "../lib/data/mnist.ts";
+import { toTensors } from "../lib/train/tensors.ts";
+import { decodeIdx } from "../lib/data/idx.ts";
 import { MNIST_DIR } from "./helpers.ts";
 
 // Label histograms of the real MNIST splits, as published.

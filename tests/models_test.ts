@@ -1,14 +1,18 @@
 import assert from "assert";
-import { tf } from "../lib/tf.ts";
-import { BackendError, initBackend, parseBackendName } from "../lib/backend.ts";
-import { UsageError } from "../lib/errors.ts";
+import { tf } from "../lib/core/tf.ts";
+import {
+  BackendError,
+  initBackend,
+  parseBackendName,
+} from "../lib/kernels/backend.ts";
+import { UsageError } from "../lib/core/errors.ts";
 import {
   buildCnn,
   buildDense,
   buildModel,
   KERAS_PARAM_COUNTS,
-} from "../lib/models.ts";
-import { loadModel, saveModel } from "../lib/model_io.ts";
+} from "../lib/train/models.ts";
+import { loadModel, saveModel } from "../lib/train/model_io.ts";
 import { withTempDir } from "./helpers.ts";
 
 await initBackend("auto");

@@ -10,7 +10,7 @@
 
 import assert from "assert";
 import { join } from "path";
-import { MissingInputError } from "../lib/errors.ts";
+import { MissingInputError } from "../lib/core/errors.ts";
 import {
   checkReportInBrowser,
   CHROMIUM_PATH,

@@ -1,5 +1,5 @@
 import assert from "assert";
-import { deriveKey, KeyedRng, SplitMix64 } from "../lib/rng.ts";
+import { deriveKey, KeyedRng, SplitMix64 } from "../lib/core/rng.ts";
 
 const MASK64 = (1n << 64n) - 1n;
 

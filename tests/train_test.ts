@@ -1,13 +1,13 @@
 import assert from "assert";
-import { initBackend } from "../lib/backend.ts";
-import { loadMnist, takeFirst } from "../lib/mnist.ts";
-import { RECIPES } from "../lib/recipes.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import { loadMnist, takeFirst } from "../lib/data/mnist.ts";
+import { RECIPES } from "../lib/train/recipes.ts";
 import {
   type EpochRecord,
   holdOut,
   inputStandardization,
   train,
-} from "../lib/train.ts";
+} from "../lib/train/train.ts";
 import { MNIST_DIR, withTempDir } from "./helpers.ts";
 
 await initBackend("auto");

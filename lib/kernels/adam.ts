@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/mod.ts";
 import { plainIO } from "./io.ts";
 import { simdLoops } from "./simd.ts";
 

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/mod.ts";
 import {
   batchNormGrad,
   broadcastDivide,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/mod.ts";
 
 /** A tensor's backend data handle. */
 export type DataId = tf.TensorInfo["dataId"];

@@ -63,3 +63,5 @@ function readEnv(name: string): string | undefined {
     return undefined; // no --allow-env: use the defaults
   }
 }
+export * from "./backend.ts";
+export { fusedAdamUpdate } from "./adam.ts";

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/mod.ts";
 import { type Blas, loadBlas, type Sgemm } from "./blas.ts";
 import { jsSgemm } from "./gemm.ts";
 import {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ModelName } from "../models.ts";
+import type { ModelName } from "../train/mod.ts";
 import type { ModelArtifacts, ReportInputs } from "./load.ts";
 
 /**

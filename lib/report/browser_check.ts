@@ -17,8 +17,8 @@
 
 import { join } from "path";
 import { fileURLToPath } from "node:url";
-import { MissingInputError } from "../errors.ts";
-import { exists } from "../fsutil.ts";
+import { MissingInputError } from "../core/mod.ts";
+import { exists } from "../core/mod.ts";
 import { REPORT_FILES, reportDir } from "./stage.ts";
 
 /** Where Debian's `chromium` package puts the browser. */

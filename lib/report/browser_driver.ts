@@ -10,9 +10,9 @@
 import { join } from "path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Page } from "playwright-core";
-import type { ModelName } from "../models.ts";
-import type { ModelMetrics } from "../train_stage.ts";
-import { readJsonIfExists } from "../fsutil.ts";
+import type { ModelName } from "../train/mod.ts";
+import type { ModelMetrics } from "../train/mod.ts";
+import { readJsonIfExists } from "../core/mod.ts";
 import type { CheckResult, ResolvedCheckOptions } from "./browser_check.ts";
 import { CHROMIUM_ARGS } from "./browser_check.ts";
 import { formatPercent } from "./format.ts";

@@ -9,9 +9,9 @@
 
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import type { ModelName } from "../models.ts";
-import type { EpochRecord } from "../train.ts";
-import type { ClassMetrics, ConfusionMatrix } from "../metrics.ts";
+import type { ModelName } from "../train/mod.ts";
+import type { EpochRecord } from "../train/mod.ts";
+import type { ClassMetrics, ConfusionMatrix } from "../evaluate/mod.ts";
 
 /** One chart, rendered. */
 export interface Chart {

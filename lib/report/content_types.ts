@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { ModelName } from "../models.ts";
+import type { ModelName } from "../train/mod.ts";
 import type { Chart } from "./charts.ts";
 import type { Confusion } from "./stats.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Json } from "../manifest.ts";
+import type { Json } from "../core/mod.ts";
 import type { DataSection, KeyValue } from "./content_types.ts";
 import { formatInt, formatJsonValue } from "./format.ts";
 import type { ReportInputs } from "./load.ts";

@@ -7,7 +7,7 @@
  */
 
 import png from "imagescript/png";
-import type { MnistSplit } from "../mnist.ts";
+import type { MnistSplit } from "../data/mod.ts";
 
 /** Options of imagescript's pure-JS PNG encoder. */
 interface PngEncodeOptions {

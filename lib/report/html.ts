@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ModelName } from "../models.ts";
+import type { ModelName } from "../train/mod.ts";
 import { type Chart, MODEL_LABELS } from "./charts.ts";
 import type {
   DigitTile,

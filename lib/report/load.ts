@@ -8,16 +8,16 @@
  */
 
 import { join } from "path";
-import { DataError, MissingInputError } from "../errors.ts";
-import { exists } from "../fsutil.ts";
-import { sha256File } from "../hash.ts";
-import { MANIFEST_FILE, type StageManifest } from "../manifest.ts";
-import { loadNoisy, type MnistSplit } from "../mnist.ts";
+import { DataError, MissingInputError } from "../core/mod.ts";
+import { exists } from "../core/mod.ts";
+import { sha256File } from "../core/mod.ts";
+import { MANIFEST_FILE, type StageManifest } from "../core/mod.ts";
+import { loadNoisy, type MnistSplit } from "../data/mod.ts";
 // Type-only imports: models.ts and train_stage.ts load TensorFlow.js, which
 // a stage that only reads JSON and PNGs should not pay for.
-import type { ModelName } from "../models.ts";
-import type { EpochRecord } from "../train.ts";
-import type { ModelMetrics } from "../train_stage.ts";
+import type { ModelName } from "../train/mod.ts";
+import type { EpochRecord } from "../train/mod.ts";
+import type { ModelMetrics } from "../train/mod.ts";
 
 /** The models the report compares, in the order it shows them. */
 export const REPORT_MODELS: readonly ModelName[] = ["dense", "cnn"];

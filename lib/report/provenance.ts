@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { Json, StageManifest } from "../manifest.ts";
-import { RECIPES } from "../recipes.ts";
+import type { Json, StageManifest } from "../core/mod.ts";
+import { RECIPES } from "../train/mod.ts";
 import type { KeyValue, ProvenanceRow } from "./content_types.ts";
 import { formatElapsed, formatJsonValue, formatTimestamp } from "./format.ts";
 import { type ModelArtifacts, type ReportInputs, trainTask } from "./load.ts";

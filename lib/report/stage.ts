@@ -11,7 +11,7 @@
  */
 
 import { join, relative } from "path";
-import { writeFileAtomic } from "../fsutil.ts";
+import { writeFileAtomic } from "../core/mod.ts";
 import {
   checkFreshness,
   denoVersions,
@@ -19,8 +19,8 @@ import {
   type Json,
   type StageManifest,
   writeManifest,
-} from "../manifest.ts";
-import type { ModelName } from "../models.ts";
+} from "../core/mod.ts";
+import type { ModelName } from "../train/mod.ts";
 import { buildContent, GALLERY_SIZE } from "./content.ts";
 import { DIGIT_SCALE } from "./digits.ts";
 import { renderHtml } from "./html.ts";

@@ -10,8 +10,8 @@
  * @module
  */
 
-import type { ModelName } from "../models.ts";
-import { RECIPES, STUDY_EPOCHS } from "../recipes.ts";
+import type { ModelName } from "../train/mod.ts";
+import { RECIPES, STUDY_EPOCHS } from "../train/mod.ts";
 import { correctCount, findModel } from "./artifacts.ts";
 import { MODEL_LABELS } from "./charts.ts";
 import {

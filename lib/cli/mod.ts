@@ -1,0 +1,8 @@
+/**
+ * TODO
+ *
+ * @module
+ */
+
+export * from "./flags.ts";
+export * from "./train.ts";

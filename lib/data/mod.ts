@@ -1,0 +1,9 @@
+/**
+ * TODO
+ *
+ * @module
+ */
+
+export * from "./fetch.ts";
+export * from "./idx.ts";
+export * from "./mnist.ts";

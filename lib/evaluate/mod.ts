@@ -1,0 +1,8 @@
+/**
+ * TODO
+ *
+ * @module
+ */
+
+export * from "./evaluate.ts";
+export * from "./metrics.ts";

@@ -1,0 +1,16 @@
+/**
+ * TODO
+ *
+ * @module
+ */
+
+export * from "./checkpoint.ts";
+export * from "./data_parallel.ts";
+export * from "./model_io.ts";
+export * from "./models.ts";
+export * from "./recipes.ts";
+export * from "./replica.ts";
+export * from "./rng.ts";
+export * from "./stage.ts";
+export * from "./tensors.ts";
+export * from "./train.ts";

@@ -1,0 +1,198 @@
+/**
+ * The original study's two networks, as Keras built them, in TensorFlow.js.
+ *
+ * Parameter counts match the Keras models (BatchNorm's moving mean and
+ * variance included, as Keras' `count_params` does): 235,146 for `dense`
+ * and 282,058 for `cnn`. Kernel initialisers are Glorot-uniform and biases
+ * zero, like Keras, but seeded, so the same seed gives the same initial
+ * weights. Dropout masks are made reproducible by the training loop
+ * (see `train.ts`), so the saved model uses the stock `Dropout` layer and
+ * loads anywhere `tf.loadLayersModel` runs.
+ *
+ * Optionally a model starts with a parameter-free `Rescaling` layer that
+ * standardises its [0, 1] input with the training images' mean and
+ * standard deviation (see `InputStandardization`). Living inside the model,
+ * the statistics travel with `model.json`: a saved model still takes plain
+ * [0, 1] images, and the parameter counts stay the Keras ones.
+ *
+ * @module
+ */
+
+import { tf } from "../core/mod.ts";
+
+/** The two architectures of the study. */
+export type ModelName = "dense" | "cnn";
+
+/** Both model names, in report order. */
+export const MODEL_NAMES: readonly ModelName[] = ["dense", "cnn"];
+
+/** Parameter counts of the original Keras models. */
+export const KERAS_PARAM_COUNTS: Readonly<Record<ModelName, number>> = {
+  dense: 235_146,
+  cnn: 282_058,
+};
+
+/** Input image shape: 28 × 28 × 1 channel. */
+export const INPUT_SHAPE: readonly [number, number, number] = [28, 28, 1];
+
+/**
+ * Standardise inputs: `(x - mean) / std` on [0, 1] pixels, with the
+ * training images' statistics (Keras' `Normalization` layer, adapted).
+ */
+export interface InputStandardization {
+  /** Mean pixel intensity of the training images, on [0, 1]. */
+  mean: number;
+  /** Their standard deviation, on [0, 1]; must be positive. */
+  std: number;
+}
+
+/**
+ * The layers in front of the network proper: a `Rescaling` by 1/std with
+ * offset −mean/std when standardising, else none. Whichever layer comes
+ * first in a Sequential declares the input shape, so `inputShape` is set
+ * only when the network's own first layer is first.
+ */
+function inputLayers(
+  standardize: InputStandardization | undefined,
+): { first: tf.layers.Layer[]; inputShape?: number[] } {
+  if (!standardize) return { first: [], inputShape: [...INPUT_SHAPE] };
+  if (!(standardize.std > 0)) {
+    throw new RangeError(
+      `input standardization needs a positive std, got ${standardize.std}`,
+    );
+  }
+  return {
+    first: [
+      tf.layers.rescaling({
+        inputShape: [...INPUT_SHAPE],
+        scale: 1 / standardize.std,
+        offset: -standardize.mean / standardize.std,
+        name: "standardize",
+      }),
+    ],
+  };
+}
+
+/**
+ * Deterministic per-layer seeds: layer `k` of a model built with `seed`
+ * gets its own stream, so adding a layer does not shift the others.
+ */
+function glorot(seed: number, layer: number) {
+  return tf.initializers.glorotUniform({ seed: seed * 1000 + layer });
+}
+
+/**
+ * The fully connected network: 784 → 256 → 128 → 10 with ReLU, dropout 0.3
+ * after each hidden layer and a softmax output. `standardize` puts a
+ * standardising input layer in front (no parameters).
+ *
+ * @example
+ * ```ts
+ * const model = buildDense(42, { mean: 0.15, std: 0.26 });
+ * console.log(model.countParams()); // 235146
+ * ```
+ */
+export function buildDense(
+  seed: number,
+  standardize?: InputStandardization,
+): tf.Sequential {
+  const { first, inputShape } = inputLayers(standardize);
+  return tf.sequential({
+    name: "dense",
+    layers: [
+      ...first,
+      tf.layers.flatten({ inputShape, name: "flatten" }),
+      tf.layers.dense({
+        units: 256,
+        activation: "relu",
+        kernelInitializer: glorot(seed, 1),
+        name: "dense_1",
+      }),
+      tf.layers.dropout({ rate: 0.3, name: "dropout_1" }),
+      tf.layers.dense({
+        units: 128,
+        activation: "relu",
+        kernelInitializer: glorot(seed, 2),
+        name: "dense_2",
+      }),
+      tf.layers.dropout({ rate: 0.3, name: "dropout_2" }),
+      tf.layers.dense({
+        units: 10,
+        activation: "softmax",
+        kernelInitializer: glorot(seed, 3),
+        name: "output",
+      }),
+    ],
+  });
+}
+
+/**
+ * The convolutional network: two 3×3 conv blocks (128 then 64 filters,
+ * ReLU, BatchNorm, 2×2 max-pool), then dropout 0.3, dense 128 ReLU,
+ * dropout 0.3 and a softmax output. `standardize` puts a standardising
+ * input layer in front (no parameters).
+ *
+ * @example
+ * ```ts
+ * const model = buildCnn(42);
+ * console.log(model.countParams()); // 282058
+ * ```
+ */
+export function buildCnn(
+  seed: number,
+  standardize?: InputStandardization,
+): tf.Sequential {
+  const { first, inputShape } = inputLayers(standardize);
+  return tf.sequential({
+    name: "cnn",
+    layers: [
+      ...first,
+      tf.layers.conv2d({
+        inputShape,
+        filters: 128,
+        kernelSize: 3,
+        activation: "relu",
+        kernelInitializer: glorot(seed, 1),
+        name: "conv_1",
+      }),
+      // Keras defaults (momentum 0.99, epsilon 1e-3) are tfjs' defaults too.
+      tf.layers.batchNormalization({ name: "batchnorm_1" }),
+      tf.layers.maxPooling2d({ poolSize: 2, name: "pool_1" }),
+      tf.layers.conv2d({
+        filters: 64,
+        kernelSize: 3,
+        activation: "relu",
+        kernelInitializer: glorot(seed, 2),
+        name: "conv_2",
+      }),
+      tf.layers.batchNormalization({ name: "batchnorm_2" }),
+      tf.layers.maxPooling2d({ poolSize: 2, name: "pool_2" }),
+      tf.layers.flatten({ name: "flatten" }),
+      tf.layers.dropout({ rate: 0.3, name: "dropout_1" }),
+      tf.layers.dense({
+        units: 128,
+        activation: "relu",
+        kernelInitializer: glorot(seed, 3),
+        name: "dense_1",
+      }),
+      tf.layers.dropout({ rate: 0.3, name: "dropout_2" }),
+      tf.layers.dense({
+        units: 10,
+        activation: "softmax",
+        kernelInitializer: glorot(seed, 4),
+        name: "output",
+      }),
+    ],
+  });
+}
+
+/** Build a model by name, optionally standardising its input. */
+export function buildModel(
+  name: ModelName,
+  seed: number,
+  standardize?: InputStandardization,
+): tf.Sequential {
+  return name === "dense"
+    ? buildDense(seed, standardize)
+    : buildCnn(seed, standardize);
+}

@@ -1,0 +1,279 @@
+/**
+ * Stage 3 (train:dense, train:cnn): load the noisy dataset, train a model
+ * by its recipe, evaluate it on the noisy and the clean test split, and
+ * write `model.json`, `weights.bin`, `history.json`, `metrics.json`,
+ * `predictions.json` and `manifest.json` into `<data-dir>/models/<name>/`.
+ *
+ * @module
+ */
+
+import { join } from "path";
+import { tf } from "../core/mod.ts";
+import { type BackendName, initBackend } from "../kernels/mod.ts";
+import { evaluateSplit, type SplitMetrics } from "../evaluate/mod.ts";
+import { exists, writeJsonAtomic } from "../core/mod.ts";
+import { sha256File, sha256Text } from "../core/mod.ts";
+import {
+  canonicalJson,
+  checkFreshness,
+  denoVersions,
+  hashFiles,
+  type Json,
+  MANIFEST_FILE,
+  type StageManifest,
+  writeManifest,
+} from "../core/mod.ts";
+import { loadMnist, loadNoisy, MNIST_FILES, takeFirst } from "../data/mod.ts";
+import {
+  type InputStandardization,
+  KERAS_PARAM_COUNTS,
+  type ModelName,
+} from "./models.ts";
+import { saveModel } from "./model_io.ts";
+import type { Recipe } from "./recipes.ts";
+import { type BatchProgress, type EpochRecord, train } from "./train.ts";
+import { MissingInputError } from "../core/mod.ts";
+
+/** The files a training stage writes, besides the model. */
+export const TRAIN_OUTPUTS = {
+  history: "history.json",
+  metrics: "metrics.json",
+  predictions: "predictions.json",
+  checkpoint: "checkpoint.bin",
+} as const;
+
+/** `metrics.json`: what the report reads. */
+export interface ModelMetrics {
+  /** Which model. */
+  model: ModelName;
+  /** Parameters (tfjs count, BatchNorm statistics included, as Keras). */
+  params: number;
+  /** The recipe actually used. */
+  recipe: Recipe;
+  /** `--limit`, if training used only the first N images. */
+  limit: number | null;
+  /** The backend that trained it. */
+  backend: string;
+  /** The matrix product its custom kernels used. */
+  gemm: string;
+  /** tfjs version. */
+  tfjs: string;
+  /** Epochs completed. */
+  epochsRun: number;
+  /** 1-based epoch with the lowest validation loss. */
+  bestEpoch: number;
+  /** True when early stopping ended the run. */
+  stoppedEarly: boolean;
+  /** Seconds in training steps. */
+  trainSeconds: number;
+  /** Training images per second. */
+  imagesPerSecond: number;
+  /** Inference images per second on the noisy test split (batch 1,000). */
+  inferenceImagesPerSecond: number;
+  /** Training / validation image counts. */
+  counts: { train: number; validation: number };
+  /**
+   * The input layer's mean and std (of the training images' pixels) when
+   * the recipe standardises inputs, else null.
+   */
+  inputStandardization: InputStandardization | null;
+  /** Test metrics on the noisy and on the clean MNIST test split. */
+  test: { noisy: SplitMetrics; clean: SplitMetrics };
+}
+
+/** Options of {@link runTrainStage}. */
+export interface TrainStageOptions {
+  /** Which model. */
+  model: ModelName;
+  /** The recipe (defaults merged with flags). */
+  recipe: Recipe;
+  /** Artifact folder. */
+  dataDir: string;
+  /** Train on the first N training images only. */
+  limit?: number;
+  /** Backend to use (`auto`: the fastest that works). */
+  backend: BackendName | "auto";
+  /** Continue an interrupted run from its checkpoint. */
+  resume?: boolean;
+  /** Retrain even if up to date. */
+  force?: boolean;
+  /** Progress within an epoch. */
+  onBatch?: (progress: BatchProgress, imagesPerEpoch: number) => void;
+  /** After each epoch. */
+  onEpoch?: (record: EpochRecord) => void;
+  /** One-line status messages. */
+  onLog?: (line: string) => void;
+  /** Polled between batches; true stops with a checkpoint. */
+  shouldStop?: () => boolean;
+}
+
+/** What {@link runTrainStage} did. */
+export type TrainStageResult =
+  | { status: "up to date"; dir: string }
+  | { status: "interrupted"; dir: string; checkpoint: string }
+  | { status: "trained"; dir: string; metrics: ModelMetrics };
+
+/**
+ * Run the training stage for one model, skipping it when its manifest
+ * matches today's parameters and inputs.
+ */
+export async function runTrainStage(
+  options: TrainStageOptions,
+): Promise<TrainStageResult> {
+  const started = new Date();
+  const t0 = performance.now();
+  const log = options.onLog ?? (() => {});
+  const noisyDir = join(options.dataDir, "noisy");
+  const mnistDir = join(options.dataDir, "mnist");
+  const dir = join(options.dataDir, "models", options.model);
+  const noisyManifest = join(noisyDir, MANIFEST_FILE);
+  if (!(await exists(noisyManifest))) {
+    throw new MissingInputError(
+      `${noisyManifest} is missing; run \`deno task augment\` first`,
+    );
+  }
+  const params: { [key: string]: Json } = {
+    recipe: options.recipe as unknown as Json,
+    limit: options.limit ?? null,
+    backend: options.backend,
+  };
+  const inputs: Record<string, string> = {
+    "noisy/manifest.json": await sha256File(noisyManifest),
+  };
+  for (const file of Object.values(MNIST_FILES.test)) {
+    const path = join(mnistDir, file);
+    if (!(await exists(path))) {
+      throw new MissingInputError(
+        `${path} is missing; run \`deno task fetch\` first`,
+      );
+    }
+    inputs[`mnist/${file}`] = await sha256File(path);
+  }
+  let reason = options.resume ? "--resume" : "--force";
+  if (!options.force && !options.resume) {
+    const freshness = await checkFreshness(dir, params, inputs);
+    if (freshness.upToDate) return { status: "up to date", dir };
+    reason = freshness.reason;
+  }
+  log(`train:${options.model}: training (${reason})`);
+  const fingerprint = await sha256Text(canonicalJson({ params, inputs }));
+
+  const backend = await initBackend(options.backend);
+  log(
+    `train:${options.model}: backend ${backend.name}, tfjs ${backend.tfjs}, ${backend.customKernels.length} custom kernels, matmul ${backend.gemm}`,
+  );
+  const fullTrain = await loadNoisy(noisyDir, "train");
+  const trainSplit = options.limit
+    ? takeFirst(fullTrain, options.limit)
+    : fullTrain;
+  const checkpoint = join(dir, TRAIN_OUTPUTS.checkpoint);
+  if (!options.resume && await exists(checkpoint)) {
+    log(
+      `train:${options.model}: an interrupted run's checkpoint exists; starting over (use --resume to continue it)`,
+    );
+  }
+  const imagesPerEpoch = Math.round(
+    trainSplit.count * (1 - options.recipe.validationSplit),
+  );
+  const result = await train({
+    recipe: options.recipe,
+    data: trainSplit,
+    fingerprint,
+    checkpointPath: checkpoint,
+    resume: options.resume,
+    onBatch: (p) => options.onBatch?.(p, imagesPerEpoch),
+    onEpoch: options.onEpoch,
+    shouldStop: options.shouldStop,
+    workers: options.recipe.replicas,
+    backend: backend.name,
+  });
+  if (result.interrupted) {
+    result.model.dispose();
+    return { status: "interrupted", dir, checkpoint };
+  }
+
+  log(`train:${options.model}: evaluating on the noisy and clean test splits`);
+  const noisyTest = await loadNoisy(noisyDir, "test");
+  const cleanTest = await loadMnist(mnistDir, "test");
+  const inferStart = performance.now();
+  const noisy = evaluateSplit(result.model, noisyTest);
+  const inferenceImagesPerSecond = noisyTest.count /
+    ((performance.now() - inferStart) / 1000);
+  const clean = evaluateSplit(result.model, cleanTest);
+
+  const metrics: ModelMetrics = {
+    model: options.model,
+    params: result.model.countParams(),
+    recipe: options.recipe,
+    limit: options.limit ?? null,
+    backend: backend.name,
+    gemm: backend.gemm,
+    tfjs: backend.tfjs,
+    epochsRun: result.epochsRun,
+    bestEpoch: result.bestEpoch,
+    stoppedEarly: result.stoppedEarly,
+    trainSeconds: result.trainSeconds,
+    imagesPerSecond: result.imagesPerSecond,
+    inferenceImagesPerSecond,
+    counts: result.counts,
+    inputStandardization: result.standardize ?? null,
+    test: { noisy: noisy.metrics, clean: clean.metrics },
+  };
+  if (metrics.params !== KERAS_PARAM_COUNTS[options.model]) {
+    log(
+      `warning: ${metrics.params} parameters, Keras has ${
+        KERAS_PARAM_COUNTS[options.model]
+      }`,
+    );
+  }
+  const round = (values: Float32Array) =>
+    Array.from(values, (v) => Math.round(v * 1e4) / 1e4);
+  await saveModel(result.model, dir);
+  await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.history), {
+    epochs: result.history,
+  });
+  await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.metrics), metrics);
+  await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.predictions), {
+    noisy: {
+      predicted: Array.from(noisy.predictions.predicted),
+      confidence: round(noisy.predictions.confidence),
+    },
+    clean: {
+      predicted: Array.from(clean.predictions.predicted),
+      confidence: round(clean.predictions.confidence),
+    },
+  });
+  result.model.dispose();
+  const outputs = await hashFiles(dir, [
+    "model.json",
+    "weights.bin",
+    TRAIN_OUTPUTS.history,
+    TRAIN_OUTPUTS.metrics,
+    TRAIN_OUTPUTS.predictions,
+  ]);
+  const manifest: StageManifest = {
+    stage: `train:${options.model}`,
+    params,
+    inputs,
+    outputs,
+    versions: {
+      ...denoVersions(),
+      tfjs: tf.version.tfjs,
+      backend: backend.name,
+    },
+    startedAt: started.toISOString(),
+    seconds: (performance.now() - t0) / 1000,
+    results: {
+      seed: options.recipe.seed,
+      epochsRun: metrics.epochsRun,
+      bestEpoch: metrics.bestEpoch,
+      noisyTestAccuracy: metrics.test.noisy.accuracy,
+      cleanTestAccuracy: metrics.test.clean.accuracy,
+      trainSeconds: metrics.trainSeconds,
+      imagesPerSecond: metrics.imagesPerSecond,
+    },
+  };
+  await writeManifest(dir, manifest);
+  await Deno.remove(checkpoint).catch(() => {});
+  return { status: "trained", dir, metrics };
+}

@@ -1,0 +1,460 @@
+/**
+ * The training loop: seeded hold-out, seeded shuffles, reproducible
+ * dropout, Keras' reduce-LR-on-plateau and early stopping, a checkpoint
+ * after every epoch, and exact resumption.
+ *
+ * Why not `model.fit`: tfjs shuffles with `Math.random`, and its dropout
+ * draws its masks from `Math.random` too. Here every random draw comes
+ * from a stream keyed by (seed, purpose, epoch, batch) — see
+ * `train_rng.ts` — and `Math.random` is pointed at the batch's dropout
+ * stream for the duration of its step. So a run stopped after any batch
+ * and resumed from its checkpoint replays exactly the uninterrupted run.
+ *
+ * @module
+ */
+
+import { tf } from "../core/mod.ts";
+import { gatherBatch, type MnistSplit } from "../data/mod.ts";
+import type { Recipe } from "./recipes.ts";
+import {
+  predictProbabilities,
+  summarizeProbabilities,
+} from "../evaluate/mod.ts";
+import { keyedUniform, permutation } from "./rng.ts";
+import { Replica } from "./replica.ts";
+import type { InputStandardization } from "./models.ts";
+import { imagesPixelStats } from "../core/mod.ts";
+import { DataParallel } from "./data_parallel.ts";
+import type { BackendName } from "../kernels/mod.ts";
+import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
+import { exists } from "../core/mod.ts";
+import { DataError, NoisyMnistError } from "../core/mod.ts";
+import type { Json } from "../core/mod.ts";
+
+/** One epoch's summary, as in Keras' `History`. */
+export interface EpochRecord {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean training loss over the epoch's batches. */
+  loss: number;
+  /** Training accuracy over the epoch. */
+  accuracy: number;
+  /** Loss on the held-out validation images. */
+  valLoss: number;
+  /** Accuracy on the held-out validation images. */
+  valAccuracy: number;
+  /** Learning rate used during the epoch. */
+  lr: number;
+  /** Wall time of the epoch, validation included. */
+  seconds: number;
+  /** Training throughput (steps only). */
+  imagesPerSecond: number;
+}
+
+/** Everything the loop needs to continue, saved in each checkpoint. */
+interface LoopState {
+  fingerprint: string;
+  epochsDone: number;
+  batchesDone: number;
+  partial: { lossSum: number; correct: number; seen: number; seconds: number };
+  lr: number;
+  history: EpochRecord[];
+  best: { valLoss: number; epoch: number } | null;
+  plateau: { best: number; wait: number };
+  earlyWait: number;
+  stopped: boolean;
+  trainSeconds: number;
+  imagesTrained: number;
+}
+
+/** Progress within an epoch, for a progress bar. */
+export interface BatchProgress {
+  /** 1-based epoch. */
+  epoch: number;
+  /** Planned epochs. */
+  epochs: number;
+  /** Batches done in this epoch. */
+  batch: number;
+  /** Batches per epoch. */
+  batches: number;
+  /** Running mean loss of the epoch. */
+  loss: number;
+  /** Running accuracy of the epoch. */
+  accuracy: number;
+}
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  /** What to train and how. */
+  recipe: Recipe;
+  /** The training split (hold-out is taken from it). */
+  data: MnistSplit;
+  /** Hash of parameters and inputs; a checkpoint of another run is refused. */
+  fingerprint: string;
+  /** Where to keep the checkpoint; none when absent. */
+  checkpointPath?: string;
+  /** Continue from the checkpoint if there is one. */
+  resume?: boolean;
+  /** Called after every batch. */
+  onBatch?: (progress: BatchProgress) => void;
+  /** Called after every epoch. */
+  onEpoch?: (record: EpochRecord) => void;
+  /** Polled between batches: true saves a checkpoint and returns early. */
+  shouldStop?: () => boolean;
+  /**
+   * Replicas training in parallel (this thread + Workers); default 1. Part
+   * of a run's identity: BatchNorm sees batch/replicas images per shard.
+   */
+  workers?: number;
+  /** Backend the worker replicas start (default: the active one). */
+  backend?: BackendName;
+}
+
+/** What {@link train} returns. */
+export interface TrainResult {
+  /** The trained model (best weights restored when the recipe says so). */
+  model: tf.Sequential;
+  /** Per-epoch records. */
+  history: EpochRecord[];
+  /** 1-based epoch with the lowest validation loss. */
+  bestEpoch: number;
+  /** Epochs completed. */
+  epochsRun: number;
+  /** True when stopped by `shouldStop` (checkpoint saved). */
+  interrupted: boolean;
+  /** True when early stopping ended training. */
+  stoppedEarly: boolean;
+  /** Seconds spent in training steps (validation excluded). */
+  trainSeconds: number;
+  /** Training images per second over the run. */
+  imagesPerSecond: number;
+  /** Number of training / validation images. */
+  counts: { train: number; validation: number };
+  /** The model's input standardisation, when the recipe asks for one. */
+  standardize?: InputStandardization;
+}
+
+/** A checkpoint that belongs to another run. */
+export class ResumeError extends NoisyMnistError {}
+
+/**
+ * The statistics a `standardized` recipe's input layer uses: mean and
+ * standard deviation of the training images' pixels (held-out images
+ * excluded, so validation stays unseen). Undefined for `unit` inputs.
+ *
+ * ```ts
+ * const data = await loadNoisy("data/noisy", "train");
+ * const { train } = holdOut(data.count, 0.2, 42);
+ * inputStandardization(RECIPES.cnn, data, train); // ≈ { mean: 0.153, std: 0.261 }
+ * ```
+ */
+export function inputStandardization(
+  recipe: Recipe,
+  data: MnistSplit,
+  trainIndices: ArrayLike<number>,
+): InputStandardization | undefined {
+  if (recipe.inputs === "unit") return undefined;
+  const stats = imagesPixelStats(
+    data.images,
+    data.rows * data.cols,
+    trainIndices,
+  );
+  if (!(stats.std > 0)) {
+    throw new DataError(
+      "cannot standardise inputs: the training images are all one colour; train with --inputs unit",
+    );
+  }
+  return stats;
+}
+
+/** The seeded 80/20 split of image indices into training and validation. */
+export function holdOut(
+  count: number,
+  fraction: number,
+  seed: number,
+): { train: Int32Array; validation: Int32Array } {
+  const order = permutation(count, keyedUniform(seed, "holdout"));
+  const validationCount = Math.round(count * fraction);
+  return {
+    train: order.slice(0, count - validationCount),
+    validation: order.slice(count - validationCount),
+  };
+}
+
+function freshState(fingerprint: string, recipe: Recipe): LoopState {
+  return {
+    fingerprint,
+    epochsDone: 0,
+    batchesDone: 0,
+    partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
+    lr: recipe.learningRate,
+    history: [],
+    best: null,
+    plateau: { best: Infinity, wait: 0 },
+    earlyWait: 0,
+    stopped: false,
+    trainSeconds: 0,
+    imagesTrained: 0,
+  };
+}
+
+async function saveCheckpoint(
+  path: string,
+  state: LoopState,
+  replica: Replica,
+  bestWeights: tf.Tensor[] | undefined,
+): Promise<void> {
+  const { groups, optimizerNames } = await replica.snapshot();
+  if (bestWeights) groups.best = bestWeights;
+  const json = { ...state, optimizerNames } as unknown as Json;
+  await writeCheckpoint(path, json, groups);
+}
+
+/** Dispose a list of tensors. */
+function disposeAll(tensors: readonly tf.Tensor[] | undefined): void {
+  tensors?.forEach((t) => t.dispose());
+}
+
+/**
+ * Train a model by `options.recipe` on `options.data`.
+ *
+ * @example
+ * ```ts
+ * const data = await loadNoisy("data/noisy", "train");
+ * const result = await train({
+ *   recipe: { ...RECIPES.dense, epochs: 2 },
+ *   data,
+ *   fingerprint: "example",
+ * });
+ * console.log(result.history.at(-1)?.valAccuracy);
+ * ```
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { recipe, data } = options;
+  const split = holdOut(data.count, recipe.validationSplit, recipe.seed);
+  const standardize = inputStandardization(recipe, data, split.train);
+  const replica = new Replica(recipe, standardize);
+  const model = replica.model;
+  const batches = Math.ceil(split.train.length / recipe.batchSize);
+  const validationLabels = Uint8Array.from(
+    split.validation,
+    (i) => data.labels[i],
+  );
+  let state = freshState(options.fingerprint, recipe);
+  let bestWeights: tf.Tensor[] | undefined;
+
+  if (
+    options.resume && options.checkpointPath &&
+    await exists(options.checkpointPath)
+  ) {
+    const checkpoint = await readCheckpoint(options.checkpointPath);
+    const saved = checkpoint.state as unknown as
+      & LoopState
+      & { optimizerNames: string[] };
+    if (saved.fingerprint !== options.fingerprint) {
+      disposeAll(Object.values(checkpoint.groups).flat());
+      replica.dispose();
+      throw new ResumeError(
+        `${options.checkpointPath} was made with other parameters or inputs; drop --resume (or use --force) to start over`,
+      );
+    }
+    await replica.restore({
+      groups: checkpoint.groups,
+      optimizerNames: saved.optimizerNames,
+    });
+    bestWeights = checkpoint.groups.best;
+    disposeAll(checkpoint.groups.model);
+    disposeAll(checkpoint.groups.adamPowers);
+    const { optimizerNames: _, ...loop } = saved;
+    state = loop;
+  }
+  replica.setLearningRate(state.lr);
+  const replicas = options.workers ?? 1;
+  const parallel = replicas > 1
+    ? await DataParallel.start(
+      replica,
+      replicas,
+      options.backend ?? (tf.getBackend() as BackendName),
+      recipe,
+      state.lr,
+    )
+    : undefined;
+
+  let interrupted = false;
+  let lastYield = performance.now();
+  try {
+    while (!state.stopped && state.epochsDone < recipe.epochs) {
+      const epoch = state.epochsDone; // 0-based
+      const order = permutation(
+        split.train.length,
+        keyedUniform(recipe.seed, "shuffle", epoch),
+      );
+      const epochStart = performance.now() - state.partial.seconds * 1000;
+      for (let b = state.batchesDone; b < batches; b++) {
+        const from = b * recipe.batchSize;
+        const picked = Array.from(
+          order.subarray(from, Math.min(from + recipe.batchSize, order.length)),
+          (i) => split.train[i],
+        );
+        const batch = gatherBatch(data, picked);
+        const stepStart = performance.now();
+        let step: { loss: number; correct: number };
+        if (parallel) {
+          step = await parallel.step(batch, data.rows, data.cols, epoch, b);
+        } else {
+          const xs = tf.tensor4d(batch.pixels, [
+            batch.n,
+            data.rows,
+            data.cols,
+            1,
+          ]);
+          const ys = tf.tensor2d(batch.oneHot, [batch.n, 10]);
+          step = replica.step(
+            xs,
+            ys,
+            keyedUniform(recipe.seed, "dropout", epoch, b),
+          );
+          tf.dispose([xs, ys]);
+        }
+        const stepSeconds = (performance.now() - stepStart) / 1000;
+        state.trainSeconds += stepSeconds;
+        state.imagesTrained += batch.n;
+        state.partial.lossSum += step.loss * batch.n;
+        state.partial.correct += step.correct;
+        state.partial.seen += batch.n;
+        state.batchesDone = b + 1;
+        options.onBatch?.({
+          epoch: epoch + 1,
+          epochs: recipe.epochs,
+          batch: b + 1,
+          batches,
+          loss: state.partial.lossSum / state.partial.seen,
+          accuracy: state.partial.correct / state.partial.seen,
+        });
+        // Let signal handlers and timers run a few times a second.
+        if (performance.now() - lastYield > 200) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = performance.now();
+        }
+        if (options.shouldStop?.() && b + 1 < batches) {
+          state.partial.seconds = (performance.now() - epochStart) / 1000;
+          interrupted = true;
+          break;
+        }
+      }
+      if (interrupted) break;
+
+      const probabilities = parallel
+        ? await predictInParallel(parallel, data, split.validation)
+        : predictProbabilities(model, data, split.validation);
+      const validation = summarizeProbabilities(
+        probabilities,
+        validationLabels,
+      );
+      const seconds = (performance.now() - epochStart) / 1000;
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        loss: state.partial.lossSum / state.partial.seen,
+        accuracy: state.partial.correct / state.partial.seen,
+        valLoss: validation.loss,
+        valAccuracy: validation.accuracy,
+        lr: state.lr,
+        seconds,
+        imagesPerSecond: state.partial.seen / Math.max(seconds, 1e-9),
+      };
+      state.history.push(record);
+      state.epochsDone = epoch + 1;
+      state.batchesDone = 0;
+      state.partial = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
+
+      // Early stopping bookkeeping (Keras: min_delta 0) and best weights.
+      if (state.best === null || validation.loss < state.best.valLoss) {
+        state.best = { valLoss: validation.loss, epoch: epoch + 1 };
+        state.earlyWait = 0;
+        if (recipe.earlyStopping?.restoreBestWeights) {
+          disposeAll(bestWeights);
+          bestWeights = model.getWeights().map((w) => w.clone());
+        }
+      } else if (recipe.earlyStopping) {
+        state.earlyWait++;
+        if (state.earlyWait >= recipe.earlyStopping.patience) {
+          state.stopped = true;
+        }
+      }
+      // Reduce-LR-on-plateau (Keras: improvement must beat min_delta).
+      const plateau = recipe.reduceLrOnPlateau;
+      if (plateau) {
+        if (validation.loss < state.plateau.best - plateau.minDelta) {
+          state.plateau = { best: validation.loss, wait: 0 };
+        } else if (++state.plateau.wait >= plateau.patience) {
+          if (state.lr > plateau.minLr) {
+            state.lr = Math.max(state.lr * plateau.factor, plateau.minLr);
+            replica.setLearningRate(state.lr);
+            parallel?.setLearningRate(state.lr);
+          }
+          state.plateau.wait = 0;
+        }
+      }
+      options.onEpoch?.(record);
+      if (options.checkpointPath) {
+        await saveCheckpoint(
+          options.checkpointPath,
+          state,
+          replica,
+          bestWeights,
+        );
+      }
+      if (
+        options.shouldStop?.() && !state.stopped &&
+        state.epochsDone < recipe.epochs
+      ) {
+        interrupted = true;
+        break;
+      }
+    }
+    if (interrupted && options.checkpointPath) {
+      await saveCheckpoint(options.checkpointPath, state, replica, bestWeights);
+    }
+  } finally {
+    parallel?.close();
+  }
+
+  if (!interrupted && bestWeights && recipe.earlyStopping?.restoreBestWeights) {
+    model.setWeights(bestWeights);
+  }
+  disposeAll(bestWeights);
+  replica.optimizer.dispose();
+  return {
+    model,
+    history: state.history,
+    bestEpoch: state.best?.epoch ?? 0,
+    epochsRun: state.epochsDone,
+    interrupted,
+    stoppedEarly: state.stopped,
+    trainSeconds: state.trainSeconds,
+    imagesPerSecond: state.imagesTrained / Math.max(state.trainSeconds, 1e-9),
+    counts: { train: split.train.length, validation: split.validation.length },
+    standardize,
+  };
+}
+
+/** Class probabilities for `indices`, 1,000 at a time, over all replicas. */
+async function predictInParallel(
+  parallel: DataParallel,
+  data: MnistSplit,
+  indices: Int32Array,
+): Promise<Float32Array> {
+  const out = new Float32Array(indices.length * 10);
+  for (let start = 0; start < indices.length; start += 1000) {
+    const chunk = indices.subarray(
+      start,
+      Math.min(start + 1000, indices.length),
+    );
+    const { pixels, n } = gatherBatch(data, chunk);
+    out.set(
+      await parallel.predict(pixels, n, data.rows, data.cols),
+      start * 10,
+    );
+  }
+  return out;
+}
