@@ -132,12 +132,8 @@ export {
   type PixelStats,
   pixelStats,
 } from "./lib/core/pixel_stats.ts";
-export {
-  encodeGrayPng,
-  type GrayImage,
-  sampleGrid,
-  type SampleGridOptions,
-} from "./lib/augment/samples.ts";
+export { encodeGrayPng, type GrayImage } from "./lib/core/png.ts";
+export { sampleGrid, type SampleGridOptions } from "./lib/augment/samples.ts";
 
 // Stage 3: train
 export {

@@ -31,7 +31,7 @@ import { RECIPES } from "../lib/train/recipes.ts";
 import type { EpochRecord } from "../lib/train/train.ts";
 import type { ModelMetrics } from "../lib/train/stage.ts";
 import type { SplitMetrics } from "../lib/evaluate/evaluate.ts";
-import { encodeGrayPng, enlarge } from "../lib/report/digits.ts";
+import { encodeGrayPng, enlargeGray } from "../lib/core/mod.ts";
 import type { PredictionSet, PredictionsFile } from "../lib/report/load.ts";
 
 /** Options of {@link writeReportFixture}. */
@@ -203,7 +203,7 @@ async function writeNoisy(
   }
   await Deno.writeFile(
     join(noisyDir, "samples.png"),
-    encodeGrayPng(enlarge(grid, 280, 56, 2), 560, 112),
+    encodeGrayPng(enlargeGray({ width: 280, height: 56, pixels: grid }, 2)),
   );
   const noisyOutputs = [
     NOISY_FILES.test.images,

@@ -17,7 +17,7 @@ import {
   formatCheck,
 } from "../lib/report/browser_check.ts";
 import { namespaceSvgIds } from "../lib/report/charts.ts";
-import { enlarge } from "../lib/report/digits.ts";
+import { enlargeGray } from "../lib/core/mod.ts";
 import { confidentMistakes, wrongButRight } from "../lib/report/failures.ts";
 import { formatPercent } from "../lib/report/format.ts";
 import { inlineHtml } from "../lib/report/markup.ts";
@@ -276,7 +276,10 @@ Deno.test("report helpers: statistics, selections, markup, pixels", () => {
     '<clipPath id="x-c1"/><g clip-path="url(#x-c1)"/>',
   );
   assert.deepEqual(
-    Array.from(enlarge(Uint8Array.of(1, 2, 3, 4), 2, 2, 2)),
+    Array.from(
+      enlargeGray({ width: 2, height: 2, pixels: Uint8Array.of(1, 2, 3, 4) }, 2)
+        .pixels,
+    ),
     [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4],
   );
 });

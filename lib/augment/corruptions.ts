@@ -9,18 +9,11 @@
  */
 
 import type { KeyedRng } from "../core/mod.ts";
+import { reflectIndex } from "./warp.ts";
 
 /** Largest blur radius in pixels (σ ≤ 5 needs at most ⌈3σ⌉ = 15). */
 const MAX_BLUR_RADIUS = 15;
 const kernel = new Float64Array(2 * MAX_BLUR_RADIUS + 1);
-
-/** Reflect an index into [0, n) with the edge repeated (d c b a | a b c d). */
-function reflect(i: number, n: number): number {
-  const period = 2 * n;
-  let m = i % period;
-  if (m < 0) m += period;
-  return m < n ? m : period - 1 - m;
-}
 
 /**
  * Separable Gaussian blur with standard deviation `sigma` pixels, truncated
@@ -49,7 +42,7 @@ export function gaussianBlur(
     for (let x = 0; x < cols; x++) {
       let acc = 0;
       for (let k = -radius; k <= radius; k++) {
-        acc += kernel[k + radius] * pixels[row + reflect(x + k, cols)];
+        acc += kernel[k + radius] * pixels[row + reflectIndex(x + k, cols)];
       }
       scratch[row + x] = acc;
     }
@@ -58,7 +51,8 @@ export function gaussianBlur(
     for (let x = 0; x < cols; x++) {
       let acc = 0;
       for (let k = -radius; k <= radius; k++) {
-        acc += kernel[k + radius] * scratch[reflect(y + k, rows) * cols + x];
+        acc += kernel[k + radius] *
+          scratch[reflectIndex(y + k, rows) * cols + x];
       }
       pixels[y * cols + x] = acc;
     }

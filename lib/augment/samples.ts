@@ -6,19 +6,9 @@
  * @module
  */
 
-import png from "imagescript/png";
+import type { GrayImage } from "../core/mod.ts";
 import type { MnistSplit } from "../data/mod.ts";
 import { NUM_CLASSES } from "../data/mod.ts";
-
-/** A grayscale image: `width · height` uint8 pixels, row-major. */
-export interface GrayImage {
-  /** Width in pixels. */
-  width: number;
-  /** Height in pixels. */
-  height: number;
-  /** Pixels, row after row. */
-  pixels: Uint8Array;
-}
 
 /** Layout of {@link sampleGrid}. */
 export interface SampleGridOptions {
@@ -42,7 +32,7 @@ export interface SampleGridOptions {
  *
  * ```ts
  * const grid = sampleGrid(cleanTest, noisyTest);
- * await Deno.writeFile("samples.png", encodeGrayPng(grid));
+ * await Deno.writeFile("samples.png", encodeGrayPng(grid)); // from core
  * ```
  */
 export function sampleGrid(
@@ -106,24 +96,4 @@ function drawTile(
       out[outRow + x] = split.images[srcRow + Math.floor(x / scale)];
     }
   }
-}
-
-/** The slice of imagescript's PNG codec this module uses. */
-interface PngCodec {
-  encode(
-    data: Uint8Array,
-    options: { width: number; height: number; channels: 1; level?: number },
-  ): Uint8Array;
-}
-
-/** Encode a grayscale image as an 8-bit, one-channel PNG (deflate level 9). */
-export function encodeGrayPng(image: GrayImage): Uint8Array {
-  // The codec defaults to level 0 (stored, uncompressed); 9 makes the
-  // sheet several times smaller and it is encoded once per run.
-  return (png as PngCodec).encode(image.pixels, {
-    width: image.width,
-    height: image.height,
-    channels: 1,
-    level: 9,
-  });
 }

@@ -27,7 +27,7 @@ import {
 } from "./config.ts";
 import { AugmentPool, defaultWorkerCount } from "./pool.ts";
 import { MissingInputError } from "../core/mod.ts";
-import { exists, writeFileAtomic } from "../core/mod.ts";
+import { encodeGrayPng, exists, writeFileAtomic } from "../core/mod.ts";
 import { sha256Hex } from "../core/mod.ts";
 import { serializeIdx } from "../data/mod.ts";
 import {
@@ -49,7 +49,7 @@ import {
   takeFirst,
 } from "../data/mod.ts";
 import { pixelStats } from "../core/mod.ts";
-import { encodeGrayPng, sampleGrid } from "./samples.ts";
+import { sampleGrid } from "./samples.ts";
 
 /**
  * Version of the transform's definition. Bump it when a change to the code

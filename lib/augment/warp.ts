@@ -178,7 +178,8 @@ const FLOOR_BIAS = 1 << 20;
 /** Map an index outside `[0, n)` into it by `mode`; −1 means "fill". */
 type IndexMapper = (i: number, n: number) => number;
 
-function reflectIndex(i: number, n: number): number {
+/** Reflect an index into `[0, n)` with the edge repeated (d c b a | a b c d). */
+export function reflectIndex(i: number, n: number): number {
   if (i >= 0 && i < n) return i;
   // Period 2n with the edge repeated: d c b a | a b c d | d c b a.
   const period = 2 * n;

@@ -12,3 +12,4 @@ export * from "./pixel_stats.ts";
 export * from "./progress.ts";
 export * from "./rng.ts";
 export * from "./tf.ts";
+export * from "./png.ts";

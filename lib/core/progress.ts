@@ -25,14 +25,40 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-/** Human-readable duration: `0:07`, `12:03`, `1:02:03`. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return "--:--";
+/**
+ * A duration for people: as a clock for progress bars (`0:07`, `12:03`,
+ * `1:02:03`; `--:--` when unknown) or in words for reports (`42.0 s`,
+ * `4 min 07 s`, `1 h 02 min`; `–` when unknown).
+ *
+ * @example
+ * ```ts
+ * import { formatDuration } from "./progress.ts";
+ *
+ * console.log(formatDuration(247)); // "4:07"
+ * console.log(formatDuration(247, "words")); // "4 min 07 s"
+ * ```
+ */
+export function formatDuration(
+  seconds: number,
+  style: "clock" | "words" = "clock",
+): string {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    return style === "clock" ? "--:--" : "–";
+  }
+  if (style === "words" && seconds < 60) return `${seconds.toFixed(1)} s`;
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+  if (style === "clock") {
+    return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+  }
+  if (h === 0) return `${m} min ${sec} s`;
+  // Hours: whole minutes, rounded from the exact total.
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${
+    String(minutes % 60).padStart(2, "0")
+  } min`;
 }
 
 /** Options of a {@link ProgressBar}. */

@@ -6,64 +6,11 @@
  * @module
  */
 
-import png from "imagescript/png";
+import { encodeGrayPng, enlargeGray } from "../core/mod.ts";
 import type { MnistSplit } from "../data/mod.ts";
-
-/** Options of imagescript's pure-JS PNG encoder. */
-interface PngEncodeOptions {
-  width: number;
-  height: number;
-  /** 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
-  channels: 1 | 2 | 3 | 4;
-  /** zlib level (0 stores uncompressed). */
-  level?: number;
-}
-
-/** The part of imagescript's PNG codec this module uses (it ships no types). */
-interface PngCodec {
-  encode(data: Uint8Array, options: PngEncodeOptions): Uint8Array;
-}
-
-const codec = png as unknown as PngCodec;
 
 /** How much a digit is enlarged by default: 28 px → 84 px. */
 export const DIGIT_SCALE = 3;
-
-/**
- * Enlarge a grayscale image by an integer factor, each source pixel
- * becoming a `scale × scale` block.
- */
-export function enlarge(
-  pixels: Uint8Array,
-  width: number,
-  height: number,
-  scale: number,
-): Uint8Array {
-  const outWidth = width * scale;
-  const out = new Uint8Array(outWidth * height * scale);
-  for (let y = 0; y < height * scale; y++) {
-    const sourceRow = Math.floor(y / scale) * width;
-    const targetRow = y * outWidth;
-    for (let x = 0; x < outWidth; x++) {
-      out[targetRow + x] = pixels[sourceRow + Math.floor(x / scale)];
-    }
-  }
-  return out;
-}
-
-/** Encode grayscale pixels (one byte each) as a PNG. */
-export function encodeGrayPng(
-  pixels: Uint8Array,
-  width: number,
-  height: number,
-): Uint8Array {
-  if (pixels.length !== width * height) {
-    throw new RangeError(
-      `${pixels.length} pixels for a ${width}×${height} image`,
-    );
-  }
-  return codec.encode(pixels, { width, height, channels: 1, level: 9 });
-}
 
 /**
  * Image `index` of a split as an enlarged grayscale PNG.
@@ -84,11 +31,8 @@ export function digitPng(
   }
   const size = split.rows * split.cols;
   const pixels = split.images.subarray(index * size, (index + 1) * size);
-  return encodeGrayPng(
-    enlarge(pixels, split.cols, split.rows, scale),
-    split.cols * scale,
-    split.rows * scale,
-  );
+  const digit = { width: split.cols, height: split.rows, pixels };
+  return encodeGrayPng(enlargeGray(digit, scale));
 }
 
 /** Base64 of bytes (chunked, so large images do not overflow the stack). */

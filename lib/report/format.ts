@@ -39,22 +39,6 @@ export function formatInt(value: number): string {
     : "–";
 }
 
-/** Seconds as `42.0 s`, `4 min 07 s` or `1 h 02 min`. */
-export function formatElapsed(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return "–";
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const total = Math.round(seconds);
-  if (total < 3600) {
-    return `${Math.floor(total / 60)} min ${
-      String(total % 60).padStart(2, "0")
-    } s`;
-  }
-  const minutes = Math.round(total / 60);
-  return `${Math.floor(minutes / 60)} h ${
-    String(minutes % 60).padStart(2, "0")
-  } min`;
-}
-
 /** A p-value: `0.0312`, or `< 1e-12` when it underflows what matters. */
 export function formatPValue(p: number): string {
   if (!Number.isFinite(p)) return "–";

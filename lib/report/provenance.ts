@@ -10,7 +10,8 @@
 import type { Json, StageManifest } from "../core/mod.ts";
 import { RECIPES } from "../train/mod.ts";
 import type { KeyValue, ProvenanceRow } from "./content_types.ts";
-import { formatElapsed, formatJsonValue, formatTimestamp } from "./format.ts";
+import { formatDuration } from "../core/mod.ts";
+import { formatJsonValue, formatTimestamp } from "./format.ts";
 import { type ModelArtifacts, type ReportInputs, trainTask } from "./load.ts";
 
 /**
@@ -64,7 +65,7 @@ function provenanceRow(
     hash: hash ?? "–",
     seed: seedOf(manifest),
     startedAt: formatTimestamp(manifest.startedAt),
-    duration: formatElapsed(manifest.seconds),
+    duration: formatDuration(manifest.seconds, "words"),
     versions: versionsOf(manifest),
     files,
   };

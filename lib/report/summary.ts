@@ -11,6 +11,7 @@
  */
 
 import type { ModelName } from "../train/mod.ts";
+import { formatDuration } from "../core/mod.ts";
 import { RECIPES, STUDY_EPOCHS } from "../train/mod.ts";
 import { correctCount, findModel } from "./artifacts.ts";
 import { MODEL_LABELS } from "./charts.ts";
@@ -21,7 +22,6 @@ import {
   type SummaryTable,
 } from "./content_types.ts";
 import {
-  formatElapsed,
   formatInt,
   formatLoss,
   formatPercent,
@@ -102,7 +102,7 @@ export function summaryTable(inputs: ReportInputs): SummaryTable {
       : `of ${m.metrics.recipe.epochs} planned`,
   }));
   row("train-time", "Training time", (m) => ({
-    text: formatElapsed(m.metrics.trainSeconds),
+    text: formatDuration(m.metrics.trainSeconds, "words"),
   }));
   row("train-rate", "Training images/s", (m) => ({
     text: formatInt(m.metrics.imagesPerSecond),
