@@ -1,5 +1,10 @@
 /**
- * TODO
+ * Plumbing every stage shares: typed one-line errors, atomic file writes,
+ * SHA-256, stage manifests (what a stage did, to tell whether it is up to
+ * date), keyed counter-based random numbers, progress bars, pixel
+ * statistics, grayscale PNGs, and the one TensorFlow.js import.
+ *
+ * Nothing here knows about MNIST, models or the command line.
  *
  * @module
  */

@@ -1,5 +1,8 @@
 /**
- * TODO
+ * MNIST on disk and in memory: the IDX file format (gzip'd or not),
+ * splits of uint8 images and labels, and stage 1, `fetch`, which downloads
+ * or copies the four original files and checks each against its pinned
+ * SHA-256.
  *
  * @module
  */

@@ -1,5 +1,6 @@
 /**
- * TODO
+ * Evaluating a trained model on a split: class probabilities in batches,
+ * accuracy with its interval, loss, confusion matrix and per-class metrics.
  *
  * @module
  */

@@ -1,5 +1,8 @@
 /**
- * TODO
+ * Stage 4, `report`: reads the noisy dataset and the trained models'
+ * artifacts, decides what the report says once (summary, findings, charts,
+ * galleries, provenance), and renders it as one self-contained HTML page
+ * and as Markdown; `browser_check.ts` opens the page in headless Chromium.
  *
  * @module
  */

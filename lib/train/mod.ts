@@ -1,5 +1,9 @@
 /**
- * TODO
+ * Stage 3, `train:dense` and `train:cnn`: the study's two networks, the
+ * recipes that train them, and our own seeded, resumable training loop
+ * (hold-out, shuffles and dropout from keyed streams; checkpoints after
+ * every epoch; data-parallel replicas over module Workers), saving models
+ * in the TensorFlow.js layers format.
  *
  * @module
  */
