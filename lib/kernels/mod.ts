@@ -11,7 +11,7 @@
  * to tfjs' own on backends without the fused kernels. On wasm the
  * elementwise and reduction loops that dominate a training step (Relu and
  * Square gradients, BatchNorm forward and backward, Sum/Mean, 2x2
- * MaxPoolGrad, Adam) run as hand-assembled SIMD on the backend's heap
+ * MaxPoolGrad, Adam) run as WebAssembly SIMD (simd.wat, built into simd_wasm.ts by `deno task build:wasm`) on the backend's heap
  * (simd.ts), bit-identical to their JavaScript twins. Each kernel and
  * gradient is tested against tfjs' reference cpu kernels
  * (tests/kernels_test.ts).
