@@ -232,6 +232,7 @@ export {
 // Shared: errors, manifests, files
 export {
   ChecksumError,
+  ConfigError,
   DataError,
   FetchError,
   type IdxErrorKind,

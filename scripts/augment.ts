@@ -8,16 +8,12 @@
  */
 
 import {
-  choiceFlag,
   DATA_DIR_FLAG,
-  type FlagSpecs,
+  defineScript,
   type FlagValues,
-  numberFlag,
-  parseFlags,
   resolveDataDir,
   runMain,
-  type ScriptInfo,
-  stringFlag,
+  type StringFlag,
 } from "../lib/cli/flags.ts";
 import {
   type AugmentConfig,
@@ -29,6 +25,7 @@ import {
   paramFlagDescriptions,
   parseParam,
   presetConfig,
+  PRESETS,
   RESAMPLE_MODES,
 } from "../lib/augment/config.ts";
 import { defaultWorkerCount } from "../lib/augment/pool.ts";
@@ -36,14 +33,14 @@ import { runAugmentStage } from "../lib/augment/stage.ts";
 import { logLine, ProgressBar } from "../lib/core/progress.ts";
 import type { Split } from "../lib/data/mnist.ts";
 
-const paramFlags: FlagSpecs = Object.fromEntries(
+const paramFlags: Record<string, StringFlag> = Object.fromEntries(
   Object.entries(paramFlagDescriptions()).map(([flag, meaning]) => [
     flag,
     { type: "string", valueName: "V|LO,HI", description: meaning },
   ]),
 );
 
-const info: ScriptInfo = {
+const info = defineScript({
   usage: "deno task augment [flags]",
   summary: `
 Transform <data-dir>/mnist/ into <data-dir>/noisy/: four gzip'd IDX files
@@ -60,97 +57,89 @@ Preset seed (the study's Keras layers): --rotation=-72,72
 resampled once per layer as Keras does. Preset none: the identity.`,
   flags: {
     preset: {
-      type: "string",
+      type: "choice",
+      choices: Object.keys(PRESETS) as (keyof typeof PRESETS)[],
+      noun: "preset",
       valueName: "NAME",
       default: DEFAULT_PRESET,
       description:
         "seed (the study's transform, one resample), keras (the same, one resample per layer as Keras) or none (identity)",
     },
     seed: {
-      type: "string",
+      type: "int",
       valueName: "N",
-      default: "42",
-      description: "random seed, an integer ≥ 0",
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+      default: 42,
+      description: "random seed",
     },
     ...paramFlags,
     fill: {
-      type: "string",
+      type: "choice",
+      choices: FILL_MODES,
       valueName: "MODE",
       description:
         "fill outside the image: reflect (d c b a|a b c d, edge repeated, Keras), nearest, constant, wrap",
     },
     resample: {
-      type: "string",
+      type: "choice",
+      choices: RESAMPLE_MODES,
       valueName: "MODE",
       description:
         "once (one composed affine map per image) or per-layer (one resample per step, as Keras' sequential layers)",
     },
     "fill-value": {
-      type: "string",
+      type: "number",
+      min: 0,
+      max: 1,
       valueName: "V",
       description: "intensity in [0, 1] for --fill constant",
     },
     "brightness-mode": {
-      type: "string",
+      type: "choice",
+      choices: BRIGHTNESS_MODES,
       valueName: "MODE",
       description: "add (v + b, clipped) or multiply (v · b, clipped)",
     },
     limit: {
-      type: "string",
+      type: "int",
+      min: 1,
       valueName: "N",
       description: "only the first N images of each split (quick runs)",
     },
     workers: {
-      type: "string",
-      valueName: "N",
-      default: String(defaultWorkerCount()),
+      type: "int",
+      min: 1,
+      max: 256,
+      default: defaultWorkerCount(),
       description: "threads; never changes the output",
     },
     "data-dir": DATA_DIR_FLAG,
     force: { type: "boolean", description: "run even if up to date" },
   },
-};
+});
 
 /** The config: the preset, then every parameter flag that was given. */
-function configFromFlags(flags: FlagValues): {
-  preset: string;
-  config: AugmentConfig;
-} {
-  const preset = stringFlag(flags, "preset") ?? DEFAULT_PRESET;
-  const config = presetConfig(preset);
+function configFromFlags(flags: FlagValues<typeof info.flags>): AugmentConfig {
+  const config = presetConfig(flags.preset);
+  const params = flags as Record<string, unknown>;
   for (const name of Object.keys(PARAM_RULES) as NumericParamName[]) {
     const flag = PARAM_RULES[name].flag;
-    const text = stringFlag(flags, flag);
-    if (text !== undefined) config[name] = parseParam(text, flag);
+    const text = params[flag];
+    if (typeof text === "string") config[name] = parseParam(text, flag);
   }
-  const zoomX = stringFlag(flags, "zoom-x");
-  if (zoomX !== undefined) config.zoomX = parseParam(zoomX, "zoom-x");
-  config.fill = choiceFlag(flags, "fill", FILL_MODES) ?? config.fill;
-  config.resample = choiceFlag(flags, "resample", RESAMPLE_MODES) ??
-    config.resample;
-  config.brightnessMode =
-    choiceFlag(flags, "brightness-mode", BRIGHTNESS_MODES) ??
-      config.brightnessMode;
-  const fillValue = numberFlag(flags, "fill-value", { min: 0, max: 1 });
-  if (fillValue !== undefined) config.fillValue = fillValue;
-  return { preset, config };
+  const zoomX = params["zoom-x"];
+  if (typeof zoomX === "string") config.zoomX = parseParam(zoomX, "zoom-x");
+  config.fill = flags.fill ?? config.fill;
+  config.resample = flags.resample ?? config.resample;
+  config.brightnessMode = flags["brightness-mode"] ?? config.brightnessMode;
+  config.fillValue = flags["fill-value"] ?? config.fillValue;
+  return config;
 }
 
-runMain(async (args) => {
-  const flags = parseFlags(args, info);
-  if (!flags) return 0;
-  const { preset, config } = configFromFlags(flags);
-  const seed = numberFlag(flags, "seed", {
-    integer: true,
-    min: 0,
-    max: Number.MAX_SAFE_INTEGER,
-  })!;
-  const limit = numberFlag(flags, "limit", { integer: true, min: 1 });
-  const workers = numberFlag(flags, "workers", {
-    integer: true,
-    min: 1,
-    max: 256,
-  });
+runMain(info, async (flags) => {
+  const { preset, seed, limit, workers } = flags;
+  const config = configFromFlags(flags);
   let bar: ProgressBar | undefined;
   let barSplit: Split | undefined;
   const result = await runAugmentStage({
@@ -160,7 +149,7 @@ runMain(async (args) => {
     seed,
     limit,
     workers,
-    force: flags.force === true,
+    force: flags.force,
     onProgress: (split, done, total) => {
       if (split !== barSplit) {
         bar?.finish();

@@ -8,16 +8,14 @@
 
 import {
   DATA_DIR_FLAG,
-  parseFlags,
+  defineScript,
   resolveDataDir,
   runMain,
-  type ScriptInfo,
-  stringFlag,
 } from "../lib/cli/flags.ts";
 import { fetchMnist } from "../lib/data/fetch.ts";
 import { formatBytes, logLine, ProgressBar } from "../lib/core/progress.ts";
 
-const info: ScriptInfo = {
+const info = defineScript({
   usage: "deno task fetch [flags]",
   summary: `
 Fetch the four original MNIST files into <data-dir>/mnist/ and verify each
@@ -33,20 +31,18 @@ Without --source, the public HTTPS mirrors are tried in order.`,
     "data-dir": DATA_DIR_FLAG,
     force: { type: "boolean", description: "fetch again even if up to date" },
   },
-};
+});
 
-runMain(async (args) => {
-  const flags = parseFlags(args, info);
-  if (!flags) return 0;
+runMain(info, async (flags) => {
   const dataDir = resolveDataDir(flags["data-dir"]);
-  const source = stringFlag(flags, "source") ?? Deno.env.get("MNIST_SOURCE");
+  const source = flags.source ?? Deno.env.get("MNIST_SOURCE");
   const started = performance.now();
   let bar: ProgressBar | undefined;
   let barFile = "";
   const results = await fetchMnist({
     dataDir,
     source,
-    force: flags.force === true,
+    force: flags.force,
     onProgress: ({ file, received, total }) => {
       if (file !== barFile) {
         bar?.finish();
