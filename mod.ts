@@ -101,6 +101,7 @@ export {
   type FillMode,
   type Param,
   parseParam,
+  PRESET_NAMES,
   presetConfig,
   type PresetName,
   PRESETS,

@@ -1,5 +1,8 @@
 import assert from "assert";
+import { join, relative } from "path";
 import {
+  AUGMENT_SCRIPT,
+  augmentConfig,
   defineScript,
   helpText,
   MAX_SEED,
@@ -8,6 +11,7 @@ import {
   withFlagName,
 } from "../lib/cli/mod.ts";
 import { ConfigError, UsageError } from "../lib/core/mod.ts";
+import { PRESETS, validateAugmentConfig } from "../lib/augment/mod.ts";
 
 const INFO = defineScript({
   usage: "test [flags]",
@@ -157,4 +161,63 @@ Deno.test("a configuration error about a field is shown as the flag that sets it
   const unknown = new ConfigError("other", "bad");
   assert.equal(withFlagName(unknown, INFO.flags), unknown);
   assert.equal(unknown.message, "other: bad");
+});
+
+Deno.test("augment config errors name the config field, not a flag", () => {
+  assert.throws(
+    () => validateAugmentConfig({ ...PRESETS.seed, saltPepper: 1.5 }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.field, "saltPepper");
+      assert.equal(error.message, "saltPepper: must be ≤ 1, got 1.5");
+      return true;
+    },
+  );
+  assert.throws(
+    () => validateAugmentConfig({ ...PRESETS.seed, fill: "mirror" as "wrap" }),
+    /^ConfigError: fill: unknown value "mirror"/,
+  );
+});
+
+Deno.test("the augment flags map config fields back to their flags", () => {
+  const flags = AUGMENT_SCRIPT.flags;
+  const shown = (error: ConfigError) =>
+    (withFlagName(error, flags) as Error).message;
+  assert.equal(shown(new ConfigError("zoomY", "bad")), "--zoom: bad");
+  assert.equal(shown(new ConfigError("zoomX", "bad")), "--zoom-x: bad");
+  assert.equal(shown(new ConfigError("fillValue", "x")), "--fill-value: x");
+  assert.equal(
+    shown(new ConfigError("brightnessMode", "x")),
+    "--brightness-mode: x",
+  );
+  const parsed = parseFlags(["--zoom-x", "1,2,3"], AUGMENT_SCRIPT)!;
+  assert.throws(() => augmentConfig(parsed), (error: unknown) => {
+    assert.match(
+      (withFlagName(error, flags) as Error).message,
+      /^--zoom-x: expected a number or a range LO,HI, got "1,2,3"$/,
+    );
+    return true;
+  });
+  const config = augmentConfig(
+    parseFlags(["--preset", "none", "--translate-x=-0.1,0.1"], AUGMENT_SCRIPT)!,
+  );
+  assert.deepEqual(config, { ...PRESETS.none, translateX: [-0.1, 0.1] });
+});
+
+Deno.test("nothing under lib/ but lib/cli/ imports the command line", async () => {
+  const lib = join(import.meta.dirname!, "..", "lib");
+  const offenders: string[] = [];
+  async function scan(dir: string): Promise<void> {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory && path !== join(lib, "cli")) await scan(path);
+      if (!entry.isFile || !entry.name.endsWith(".ts")) continue;
+      const text = await Deno.readTextFile(path);
+      if (/from\s+"(cli|node:util|\.\.\/cli\/[^"]*)"/.test(text)) {
+        offenders.push(relative(lib, path));
+      }
+    }
+  }
+  await scan(lib);
+  assert.deepEqual(offenders, []);
 });

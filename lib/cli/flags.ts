@@ -298,22 +298,6 @@ export function flagValue(name: string, spec: FlagSpec, raw: string): unknown {
 }
 
 /**
- * `value` if it is one of `choices`, else a {@link UsageError} naming the
- * flag `--name` that sets it and listing the choices.
- */
-export function checkChoice<T extends string>(
-  name: string,
-  value: string,
-  choices: readonly T[],
-): T {
-  return flagValue(
-    name,
-    { type: "choice", choices, description: "" },
-    value,
-  ) as T;
-}
-
-/**
  * Parse `args` against `info.flags` into typed values. Unknown flags,
  * missing values, stray positionals and values of the wrong type or out
  * of range raise a one-line {@link UsageError} naming the flag. Returns
