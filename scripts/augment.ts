@@ -10,13 +10,15 @@
 import { resolveDataDir, runMain } from "../lib/cli/flags.ts";
 import { AUGMENT_SCRIPT, augmentConfig } from "../lib/cli/augment.ts";
 import { runAugmentStage } from "../lib/augment/stage.ts";
-import { logLine, ProgressBar } from "../lib/core/progress.ts";
-import type { Split } from "../lib/data/mnist.ts";
+import { KeyedProgress, logLine } from "../lib/core/progress.ts";
 
 runMain(AUGMENT_SCRIPT, async (flags) => {
   const { preset, seed } = flags;
-  let bar: ProgressBar | undefined;
-  let barSplit: Split | undefined;
+  const bars = new KeyedProgress((split: string, total) => ({
+    label: `augment ${split}`,
+    total,
+    itemName: "img",
+  }));
   const result = await runAugmentStage({
     dataDir: resolveDataDir(flags["data-dir"]),
     preset,
@@ -25,20 +27,9 @@ runMain(AUGMENT_SCRIPT, async (flags) => {
     limit: flags.limit,
     workers: flags.workers,
     force: flags.force,
-    onProgress: (split, done, total) => {
-      if (split !== barSplit) {
-        bar?.finish();
-        barSplit = split;
-        bar = new ProgressBar({
-          label: `augment ${split}`,
-          total,
-          itemName: "img",
-        });
-      }
-      bar?.update(done);
-    },
+    onProgress: (split, done, total) => bars.update(split, done, total),
   });
-  bar?.finish();
+  bars.finish();
   if (result.status === "up to date") {
     logLine(`augment: up to date (${result.outDir})`);
     return;

@@ -13,7 +13,7 @@ import {
   runMain,
 } from "../lib/cli/flags.ts";
 import { fetchMnist } from "../lib/data/fetch.ts";
-import { formatBytes, logLine, ProgressBar } from "../lib/core/progress.ts";
+import { formatBytes, KeyedProgress, logLine } from "../lib/core/progress.ts";
 
 const info = defineScript({
   usage: "deno task fetch [flags]",
@@ -37,26 +37,19 @@ runMain(info, async (flags) => {
   const dataDir = resolveDataDir(flags["data-dir"]);
   const source = flags.source ?? Deno.env.get("MNIST_SOURCE");
   const started = performance.now();
-  let bar: ProgressBar | undefined;
-  let barFile = "";
+  const bars = new KeyedProgress((file: string, total) => ({
+    label: file,
+    total,
+    unit: "bytes",
+  }));
   const results = await fetchMnist({
     dataDir,
     source,
     force: flags.force,
-    onProgress: ({ file, received, total }) => {
-      if (file !== barFile) {
-        bar?.finish();
-        barFile = file;
-        bar = new ProgressBar({
-          label: file,
-          total: total ?? 0,
-          unit: "bytes",
-        });
-      }
-      bar?.update(received);
-    },
+    onProgress: ({ file, received, total }) =>
+      bars.update(file, received, total ?? 0),
     onFile: (result) => {
-      bar?.finish();
+      bars.finish();
       const how = result.status === "fetched" ? "verified" : "up to date";
       logLine(
         `${result.path}  ${formatBytes(result.bytes)}  sha256 ${

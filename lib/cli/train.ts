@@ -15,7 +15,7 @@ import {
 } from "./flags.ts";
 import { BACKENDS } from "../kernels/mod.ts";
 import type { ModelName } from "../train/mod.ts";
-import { logLine, ProgressBar } from "../core/mod.ts";
+import { KeyedProgress, logLine } from "../core/mod.ts";
 import { INPUT_SCALES, type Recipe, RECIPES } from "../train/mod.ts";
 import { runTrainStage } from "../train/mod.ts";
 
@@ -132,7 +132,11 @@ export async function runTrainScript(
     );
   };
   Deno.addSignalListener("SIGINT", onSigint);
-  let bar: ProgressBar | undefined;
+  const bars = new KeyedProgress((label: string, total) => ({
+    label,
+    total,
+    itemName: "img",
+  }));
   try {
     const result = await runTrainStage({
       model,
@@ -145,23 +149,17 @@ export async function runTrainScript(
       onLog: logLine,
       shouldStop: () => stopRequested,
       onBatch: (p, imagesPerEpoch) => {
-        if (p.batch === 1 || !bar) {
-          bar = new ProgressBar({
-            label: `epoch ${p.epoch}/${p.epochs}`,
-            total: imagesPerEpoch,
-            itemName: "img",
-          });
-        }
-        bar.update(
+        bars.update(
+          `epoch ${p.epoch}/${p.epochs}`,
           Math.min(p.batch * recipe.batchSize, imagesPerEpoch),
+          imagesPerEpoch,
           `batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${
             p.accuracy.toFixed(4)
           }`,
         );
       },
       onEpoch: (e) => {
-        bar?.finish();
-        bar = undefined;
+        bars.finish();
         logLine(
           `epoch ${String(e.epoch).padStart(2)}/${recipe.epochs}  loss ${
             e.loss.toFixed(4)
@@ -173,7 +171,7 @@ export async function runTrainScript(
         );
       },
     });
-    bar?.finish();
+    bars.finish();
     switch (result.status) {
       case "up to date":
         logLine(`train:${model}: up to date (${result.dir}; --force retrains)`);
