@@ -7,7 +7,9 @@ import {
   helpText,
   MAX_SEED,
   parseFlags,
+  type ScriptInfo,
   seedFlag,
+  trainScript,
   withFlagName,
 } from "../lib/cli/mod.ts";
 import { ConfigError, UsageError } from "../lib/core/mod.ts";
@@ -220,4 +222,20 @@ Deno.test("nothing under lib/ but lib/cli/ imports the command line", async () =
   }
   await scan(lib);
   assert.deepEqual(offenders, []);
+});
+
+Deno.test("every script takes the same seeds: decimal integers in [0, 2^31 − 1]", () => {
+  const scripts: Record<string, ScriptInfo> = {
+    augment: AUGMENT_SCRIPT,
+    "train:dense": trainScript("dense"),
+    "train:cnn": trainScript("cnn"),
+  };
+  for (const [name, script] of Object.entries(scripts)) {
+    const seed = (...args: string[]) => parseFlags(args, script)!.seed;
+    assert.equal(seed(), 42, name);
+    assert.equal(seed("--seed", "2147483647"), MAX_SEED, name);
+    for (const bad of ["2147483648", "0x10", "-1", "1e3"]) {
+      assert.throws(() => seed("--seed", bad), /^UsageError: --seed: /, name);
+    }
+  }
 });

@@ -10,6 +10,7 @@ import {
   DATA_DIR_FLAG,
   defineScript,
   type FlagValues,
+  seedFlag,
   type StringFlag,
 } from "./flags.ts";
 import {
@@ -101,14 +102,7 @@ resampled once per layer as Keras does. Preset none: the identity.`,
       description:
         "seed (the study's transform, one resample), keras (the same, one resample per layer as Keras) or none (identity)",
     },
-    seed: {
-      type: "int",
-      valueName: "N",
-      min: 0,
-      max: Number.MAX_SAFE_INTEGER,
-      default: 42,
-      description: "random seed",
-    },
+    seed: seedFlag(42, "random seed"),
     ...PARAM_FLAGS,
     fill: {
       type: "choice",
