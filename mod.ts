@@ -101,6 +101,7 @@ export {
   type FillMode,
   type Param,
   parseParam,
+  PRESET_NAMES,
   presetConfig,
   type PresetName,
   PRESETS,
@@ -228,6 +229,7 @@ export {
 // Shared: errors, manifests, files
 export {
   ChecksumError,
+  ConfigError,
   DataError,
   FetchError,
   type IdxErrorKind,

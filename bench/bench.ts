@@ -9,14 +9,7 @@
 
 import { fileURLToPath } from "url";
 import { tf } from "../lib/core/tf.ts";
-import {
-  numberFlag,
-  parseFlags,
-  resolveDataDir,
-  runMain,
-  type ScriptInfo,
-  stringFlag,
-} from "../lib/cli/flags.ts";
+import { defineScript, resolveDataDir, runMain } from "../lib/cli/flags.ts";
 import {
   type BackendName,
   BACKENDS,
@@ -31,7 +24,7 @@ import { join } from "path";
 import { cpus } from "os";
 import { logLine } from "../lib/core/progress.ts";
 
-const info: ScriptInfo = {
+const info = defineScript({
   usage: "deno task bench [flags]",
   summary: `
 Measure training images/s (each model's recipe batch size), inference
@@ -52,16 +45,19 @@ e.g. Debian's python3-torch) and print ours / PyTorch.`,
       default: MODEL_NAMES.join(","),
     },
     replicas: {
-      type: "string",
+      type: "int",
+      min: 1,
+      max: 16,
       valueName: "N",
       description:
         "data-parallel replicas for every model (default: each recipe's)",
     },
     repeats: {
-      type: "string",
+      type: "int",
+      min: 1,
       valueName: "N",
       description: "timed repeats per figure",
-      default: "5",
+      default: 5,
     },
     peer: {
       type: "boolean",
@@ -72,7 +68,7 @@ e.g. Debian's python3-torch) and print ours / PyTorch.`,
       description: "print one JSON object instead of a table",
     },
   },
-};
+});
 
 /** PyTorch's figures for one model. */
 interface PeerFigures {
@@ -89,11 +85,11 @@ interface PeerResult {
 }
 
 function parseList<T extends string>(
-  raw: string | undefined,
+  raw: string,
   allowed: readonly T[],
   flag: string,
 ): T[] {
-  const items = (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
   for (const item of items) {
     if (!(allowed as readonly string[]).includes(item)) {
       throw new UsageError(
@@ -184,25 +180,10 @@ async function augmentFigures(
   };
 }
 
-runMain(async (args) => {
-  const flags = parseFlags(args, info);
-  if (!flags) return 0;
-  const backends = parseList<BackendName>(
-    stringFlag(flags, "backends"),
-    BACKENDS,
-    "backends",
-  );
-  const models = parseList<ModelName>(
-    stringFlag(flags, "models"),
-    MODEL_NAMES,
-    "models",
-  );
-  const repeats = numberFlag(flags, "repeats", { integer: true, min: 1 }) ?? 5;
-  const replicas = numberFlag(flags, "replicas", {
-    integer: true,
-    min: 1,
-    max: 16,
-  });
+runMain(info, async (flags) => {
+  const backends = parseList<BackendName>(flags.backends, BACKENDS, "backends");
+  const models = parseList<ModelName>(flags.models, MODEL_NAMES, "models");
+  const { repeats, replicas } = flags;
 
   const peer = flags.peer ? await runPeer(models, repeats) : undefined;
   if (typeof peer === "string") logLine(`peer skipped: ${peer}`);

@@ -7,174 +7,29 @@
  * @module
  */
 
-import {
-  choiceFlag,
-  DATA_DIR_FLAG,
-  type FlagSpecs,
-  type FlagValues,
-  numberFlag,
-  parseFlags,
-  resolveDataDir,
-  runMain,
-  type ScriptInfo,
-  stringFlag,
-} from "../lib/cli/flags.ts";
-import {
-  type AugmentConfig,
-  BRIGHTNESS_MODES,
-  DEFAULT_PRESET,
-  FILL_MODES,
-  type NumericParamName,
-  PARAM_RULES,
-  paramFlagDescriptions,
-  parseParam,
-  presetConfig,
-  RESAMPLE_MODES,
-} from "../lib/augment/config.ts";
-import { defaultWorkerCount } from "../lib/augment/pool.ts";
+import { resolveDataDir, runMain } from "../lib/cli/flags.ts";
+import { AUGMENT_SCRIPT, augmentConfig } from "../lib/cli/augment.ts";
 import { runAugmentStage } from "../lib/augment/stage.ts";
-import { logLine, ProgressBar } from "../lib/core/progress.ts";
-import type { Split } from "../lib/data/mnist.ts";
+import { KeyedProgress, logLine } from "../lib/core/progress.ts";
 
-const paramFlags: FlagSpecs = Object.fromEntries(
-  Object.entries(paramFlagDescriptions()).map(([flag, meaning]) => [
-    flag,
-    { type: "string", valueName: "V|LO,HI", description: meaning },
-  ]),
-);
-
-const info: ScriptInfo = {
-  usage: "deno task augment [flags]",
-  summary: `
-Transform <data-dir>/mnist/ into <data-dir>/noisy/: four gzip'd IDX files
-(uint8), samples.png (test digits, clean above noisy) and manifest.json.
-Skipped when up to date (same parameters and inputs, outputs unchanged).
-
-The preset sets every parameter; parameter flags override it. A parameter
-is V (fixed) or LO,HI (uniform per image), e.g. --rotation 30 or
---rotation -30,30 (also --rotation=-30,30). Intensities are on the [0, 1]
-scale.
-Preset seed (the study's Keras layers): --rotation=-72,72
---translate-x=-0.2,0.2 --translate-y=-0.2,0.2 --zoom 1.2
---brightness=-0.2,0.2, reflect fill. Preset keras: the same,
-resampled once per layer as Keras does. Preset none: the identity.`,
-  flags: {
-    preset: {
-      type: "string",
-      valueName: "NAME",
-      default: DEFAULT_PRESET,
-      description:
-        "seed (the study's transform, one resample), keras (the same, one resample per layer as Keras) or none (identity)",
-    },
-    seed: {
-      type: "string",
-      valueName: "N",
-      default: "42",
-      description: "random seed, an integer ≥ 0",
-    },
-    ...paramFlags,
-    fill: {
-      type: "string",
-      valueName: "MODE",
-      description:
-        "fill outside the image: reflect (d c b a|a b c d, edge repeated, Keras), nearest, constant, wrap",
-    },
-    resample: {
-      type: "string",
-      valueName: "MODE",
-      description:
-        "once (one composed affine map per image) or per-layer (one resample per step, as Keras' sequential layers)",
-    },
-    "fill-value": {
-      type: "string",
-      valueName: "V",
-      description: "intensity in [0, 1] for --fill constant",
-    },
-    "brightness-mode": {
-      type: "string",
-      valueName: "MODE",
-      description: "add (v + b, clipped) or multiply (v · b, clipped)",
-    },
-    limit: {
-      type: "string",
-      valueName: "N",
-      description: "only the first N images of each split (quick runs)",
-    },
-    workers: {
-      type: "string",
-      valueName: "N",
-      default: String(defaultWorkerCount()),
-      description: "threads; never changes the output",
-    },
-    "data-dir": DATA_DIR_FLAG,
-    force: { type: "boolean", description: "run even if up to date" },
-  },
-};
-
-/** The config: the preset, then every parameter flag that was given. */
-function configFromFlags(flags: FlagValues): {
-  preset: string;
-  config: AugmentConfig;
-} {
-  const preset = stringFlag(flags, "preset") ?? DEFAULT_PRESET;
-  const config = presetConfig(preset);
-  for (const name of Object.keys(PARAM_RULES) as NumericParamName[]) {
-    const flag = PARAM_RULES[name].flag;
-    const text = stringFlag(flags, flag);
-    if (text !== undefined) config[name] = parseParam(text, flag);
-  }
-  const zoomX = stringFlag(flags, "zoom-x");
-  if (zoomX !== undefined) config.zoomX = parseParam(zoomX, "zoom-x");
-  config.fill = choiceFlag(flags, "fill", FILL_MODES) ?? config.fill;
-  config.resample = choiceFlag(flags, "resample", RESAMPLE_MODES) ??
-    config.resample;
-  config.brightnessMode =
-    choiceFlag(flags, "brightness-mode", BRIGHTNESS_MODES) ??
-      config.brightnessMode;
-  const fillValue = numberFlag(flags, "fill-value", { min: 0, max: 1 });
-  if (fillValue !== undefined) config.fillValue = fillValue;
-  return { preset, config };
-}
-
-runMain(async (args) => {
-  const flags = parseFlags(args, info);
-  if (!flags) return 0;
-  const { preset, config } = configFromFlags(flags);
-  const seed = numberFlag(flags, "seed", {
-    integer: true,
-    min: 0,
-    max: Number.MAX_SAFE_INTEGER,
-  })!;
-  const limit = numberFlag(flags, "limit", { integer: true, min: 1 });
-  const workers = numberFlag(flags, "workers", {
-    integer: true,
-    min: 1,
-    max: 256,
-  });
-  let bar: ProgressBar | undefined;
-  let barSplit: Split | undefined;
+runMain(AUGMENT_SCRIPT, async (flags) => {
+  const { preset, seed } = flags;
+  const bars = new KeyedProgress((split: string, total) => ({
+    label: `augment ${split}`,
+    total,
+    itemName: "img",
+  }));
   const result = await runAugmentStage({
     dataDir: resolveDataDir(flags["data-dir"]),
     preset,
-    config,
+    config: augmentConfig(flags),
     seed,
-    limit,
-    workers,
-    force: flags.force === true,
-    onProgress: (split, done, total) => {
-      if (split !== barSplit) {
-        bar?.finish();
-        barSplit = split;
-        bar = new ProgressBar({
-          label: `augment ${split}`,
-          total,
-          itemName: "img",
-        });
-      }
-      bar?.update(done);
-    },
+    limit: flags.limit,
+    workers: flags.workers,
+    force: flags.force,
+    onProgress: (split, done, total) => bars.update(split, done, total),
   });
-  bar?.finish();
+  bars.finish();
   if (result.status === "up to date") {
     logLine(`augment: up to date (${result.outDir})`);
     return;

@@ -12,11 +12,9 @@
 
 import {
   DATA_DIR_FLAG,
-  parseFlags,
+  defineScript,
   resolveDataDir,
   runMain,
-  type ScriptInfo,
-  stringFlag,
 } from "../lib/cli/flags.ts";
 import {
   checkReportInBrowser,
@@ -24,7 +22,7 @@ import {
   formatCheck,
 } from "../lib/report/browser_check.ts";
 
-const INFO: ScriptInfo = {
+const INFO = defineScript({
   usage: "deno task check:report [flags]",
   summary: `
 Open the report in headless Chromium (offline, file:// URL) and check it:
@@ -39,14 +37,12 @@ equal metrics.json's. Saves report/screenshot.png (full page).`,
       default: CHROMIUM_PATH,
     },
   },
-};
+});
 
-runMain(async (args) => {
-  const flags = parseFlags(args, INFO);
-  if (!flags) return 0;
+runMain(INFO, async (flags) => {
   const results = await checkReportInBrowser({
     dataDir: resolveDataDir(flags["data-dir"]),
-    executablePath: stringFlag(flags, "chromium"),
+    executablePath: flags.chromium,
   });
   for (const result of results) console.log(formatCheck(result));
   return results.every((r) => r.ok) ? 0 : 1;

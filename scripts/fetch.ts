@@ -8,16 +8,14 @@
 
 import {
   DATA_DIR_FLAG,
-  parseFlags,
+  defineScript,
   resolveDataDir,
   runMain,
-  type ScriptInfo,
-  stringFlag,
 } from "../lib/cli/flags.ts";
 import { fetchMnist } from "../lib/data/fetch.ts";
-import { formatBytes, logLine, ProgressBar } from "../lib/core/progress.ts";
+import { formatBytes, KeyedProgress, logLine } from "../lib/core/progress.ts";
 
-const info: ScriptInfo = {
+const info = defineScript({
   usage: "deno task fetch [flags]",
   summary: `
 Fetch the four original MNIST files into <data-dir>/mnist/ and verify each
@@ -33,34 +31,25 @@ Without --source, the public HTTPS mirrors are tried in order.`,
     "data-dir": DATA_DIR_FLAG,
     force: { type: "boolean", description: "fetch again even if up to date" },
   },
-};
+});
 
-runMain(async (args) => {
-  const flags = parseFlags(args, info);
-  if (!flags) return 0;
+runMain(info, async (flags) => {
   const dataDir = resolveDataDir(flags["data-dir"]);
-  const source = stringFlag(flags, "source") ?? Deno.env.get("MNIST_SOURCE");
+  const source = flags.source ?? Deno.env.get("MNIST_SOURCE");
   const started = performance.now();
-  let bar: ProgressBar | undefined;
-  let barFile = "";
+  const bars = new KeyedProgress((file: string, total) => ({
+    label: file,
+    total,
+    unit: "bytes",
+  }));
   const results = await fetchMnist({
     dataDir,
     source,
-    force: flags.force === true,
-    onProgress: ({ file, received, total }) => {
-      if (file !== barFile) {
-        bar?.finish();
-        barFile = file;
-        bar = new ProgressBar({
-          label: file,
-          total: total ?? 0,
-          unit: "bytes",
-        });
-      }
-      bar?.update(received);
-    },
+    force: flags.force,
+    onProgress: ({ file, received, total }) =>
+      bars.update(file, received, total ?? 0),
     onFile: (result) => {
-      bar?.finish();
+      bars.finish();
       const how = result.status === "fetched" ? "verified" : "up to date";
       logLine(
         `${result.path}  ${formatBytes(result.bytes)}  sha256 ${

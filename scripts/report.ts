@@ -10,16 +10,15 @@
 
 import {
   DATA_DIR_FLAG,
-  parseFlags,
+  defineScript,
   resolveDataDir,
   runMain,
-  type ScriptInfo,
 } from "../lib/cli/flags.ts";
 import { logLine } from "../lib/core/progress.ts";
 import { REPORT_FILES, runReportStage } from "../lib/report/stage.ts";
 import { join } from "path";
 
-const INFO: ScriptInfo = {
+const INFO = defineScript({
   usage: "deno task report [flags]",
   summary: `
 Write <data-dir>/report/index.html (one self-contained page: charts as
@@ -30,14 +29,12 @@ noisy/ and models/*/ only; skipped when nothing changed since the last run.`,
     "data-dir": DATA_DIR_FLAG,
     force: { type: "boolean", description: "rebuild even if up to date" },
   },
-};
+});
 
-runMain(async (args) => {
-  const flags = parseFlags(args, INFO);
-  if (!flags) return 0;
+runMain(INFO, async (flags) => {
   const result = await runReportStage({
     dataDir: resolveDataDir(flags["data-dir"]),
-    force: flags.force === true,
+    force: flags.force,
     onLog: logLine,
   });
   if (result.status === "up to date") {

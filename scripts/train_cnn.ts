@@ -7,6 +7,6 @@
  */
 
 import { runMain } from "../lib/cli/flags.ts";
-import { runTrainScript } from "../lib/cli/train.ts";
+import { runTrainScript, trainScript } from "../lib/cli/train.ts";
 
-runMain((args) => runTrainScript("cnn", args));
+runMain(trainScript("cnn"), (flags) => runTrainScript("cnn", flags));

@@ -7,6 +7,6 @@
  */
 
 import { runMain } from "../lib/cli/flags.ts";
-import { runTrainScript } from "../lib/cli/train.ts";
+import { runTrainScript, trainScript } from "../lib/cli/train.ts";
 
-runMain((args) => runTrainScript("dense", args));
+runMain(trainScript("dense"), (flags) => runTrainScript("dense", flags));

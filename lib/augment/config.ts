@@ -2,6 +2,10 @@
  * The typed configuration of the augment transform, its presets, and the
  * parsing and validation of parameter values.
  *
+ * Invalid values raise a {@link ConfigError} naming the config field
+ * (`saltPepper: must be ≤ 1, got 1.5`); the command line maps fields to
+ * its flags.
+ *
  * Every parameter is a {@link Param}: a fixed number, or a `[lo, hi]`
  * range sampled uniformly per image. Intensities (brightness, noise, fill
  * value) are on the [0, 1] scale, whatever the storage format.
@@ -15,9 +19,7 @@
  * @module
  */
 
-import { UsageError } from "../core/mod.ts";
-import { checkChoice } from "../cli/mod.ts";
-import type { Json } from "../core/mod.ts";
+import { ConfigError, type Json } from "../core/mod.ts";
 
 /** A fixed value, or a `[lo, hi]` range sampled uniformly per image. */
 export type Param = number | readonly [number, number];
@@ -32,7 +34,7 @@ export type Param = number | readonly [number, number];
  */
 export type FillMode = "reflect" | "nearest" | "constant" | "wrap";
 
-/** All fill modes, for validation and `--help`. */
+/** All fill modes. */
 export const FILL_MODES: readonly FillMode[] = [
   "reflect",
   "nearest",
@@ -101,6 +103,9 @@ export interface AugmentConfig {
 /** The names of the built-in presets. */
 export type PresetName = "seed" | "keras" | "none";
 
+/** The built-in presets' names. */
+export const PRESET_NAMES: readonly PresetName[] = ["seed", "keras", "none"];
+
 /** The identity transform: every image comes out unchanged. */
 const NONE: Readonly<AugmentConfig> = Object.freeze({
   rotation: 0,
@@ -153,13 +158,12 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<AugmentConfig>>> =
 /** The preset used when none is named. */
 export const DEFAULT_PRESET: PresetName = "seed";
 
-/** The preset called `name`; an unknown name is a {@link UsageError}. */
+/** The preset called `name`; an unknown name is a {@link ConfigError}. */
 export function presetConfig(name: string): AugmentConfig {
   if (!Object.hasOwn(PRESETS, name)) {
-    throw new UsageError(
-      `--preset: unknown preset "${name}" (expected one of: ${
-        Object.keys(PRESETS).join(", ")
-      })`,
+    throw new ConfigError(
+      "preset",
+      `unknown preset "${name}" (expected one of: ${PRESET_NAMES.join(", ")})`,
     );
   }
   return { ...PRESETS[name as PresetName] };
@@ -192,18 +196,14 @@ export type NumericParamName =
   | "saltPepper"
   | "brightness";
 
-/** Allowed values of one numeric parameter, and the flag that sets it. */
+/** Allowed values of one numeric parameter. */
 export interface ParamRule {
-  /** The command-line flag (without dashes), named in error messages. */
-  flag: string;
   /** Smallest allowed value (inclusive). */
   min?: number;
   /** Largest allowed value (inclusive). */
   max?: number;
   /** Values must be strictly greater than `min`. */
   exclusiveMin?: boolean;
-  /** What the value means, for `--help`. */
-  meaning: string;
 }
 
 /**
@@ -211,129 +211,98 @@ export interface ParamRule {
  * probability above 1 or a negative σ is a mistake, not a strong setting.
  */
 export const PARAM_RULES: Readonly<Record<NumericParamName, ParamRule>> = {
-  rotation: { flag: "rotation", meaning: "rotation in degrees, + = CCW" },
-  shear: {
-    flag: "shear",
-    min: -89,
-    max: 89,
-    meaning: "shear angle in degrees, + leans the top right",
-  },
-  translateX: {
-    flag: "translate-x",
-    min: -1,
-    max: 1,
-    meaning: "horizontal shift, fraction of the width, + = right",
-  },
-  translateY: {
-    flag: "translate-y",
-    min: -1,
-    max: 1,
-    meaning: "vertical shift, fraction of the height, + = down",
-  },
-  zoomY: {
-    flag: "zoom",
-    min: 0,
-    exclusiveMin: true,
-    max: 10,
-    meaning: "zoom factor, both axes unless --zoom-x is given; >1 zooms out",
-  },
-  brightness: {
-    flag: "brightness",
-    min: -1,
-    max: 10,
-    meaning: "brightness offset ([0,1] scale) or factor, see --brightness-mode",
-  },
-  blur: {
-    flag: "blur",
-    min: 0,
-    max: 5,
-    meaning: "Gaussian blur σ in pixels",
-  },
-  noise: {
-    flag: "noise",
-    min: 0,
-    max: 1,
-    meaning: "Gaussian noise σ on the [0,1] scale",
-  },
-  speckle: {
-    flag: "speckle",
-    min: 0,
-    max: 2,
-    meaning: "speckle noise σ (v + v·σ·N(0,1))",
-  },
-  saltPepper: {
-    flag: "salt-pepper",
-    min: 0,
-    max: 1,
-    meaning: "salt-and-pepper probability per pixel",
-  },
-};
-
-/** Rule of `zoomX` when set on its own (`--zoom-x`). */
-const ZOOM_X_RULE: ParamRule = {
-  ...PARAM_RULES.zoomY,
-  flag: "zoom-x",
-  meaning: "horizontal zoom factor (default: same draw as --zoom)",
+  rotation: {},
+  shear: { min: -89, max: 89 },
+  translateX: { min: -1, max: 1 },
+  translateY: { min: -1, max: 1 },
+  zoomY: { min: 0, exclusiveMin: true, max: 10 },
+  brightness: { min: -1, max: 10 },
+  blur: { min: 0, max: 5 },
+  noise: { min: 0, max: 1 },
+  speckle: { min: 0, max: 2 },
+  saltPepper: { min: 0, max: 1 },
 };
 
 function describeParam(value: Param): string {
   return typeof value === "number" ? String(value) : `${value[0]},${value[1]}`;
 }
 
-/** Check one number against a rule; throws a {@link UsageError}. */
-function checkNumber(value: number, rule: ParamRule, shown: string): void {
-  const flag = `--${rule.flag}`;
+/** Check one number against a rule; throws a {@link ConfigError}. */
+function checkNumber(
+  value: number,
+  rule: ParamRule,
+  field: string,
+  shown: string,
+): void {
   if (!Number.isFinite(value)) {
-    throw new UsageError(`${flag}: expected a number, got "${shown}"`);
+    throw new ConfigError(field, `expected a number, got "${shown}"`);
   }
   if (rule.min !== undefined) {
     if (rule.exclusiveMin ? value <= rule.min : value < rule.min) {
-      throw new UsageError(
-        `${flag}: must be ${
-          rule.exclusiveMin ? ">" : "≥"
-        } ${rule.min}, got ${shown}`,
+      throw new ConfigError(
+        field,
+        `must be ${rule.exclusiveMin ? ">" : "≥"} ${rule.min}, got ${shown}`,
       );
     }
   }
   if (rule.max !== undefined && value > rule.max) {
-    throw new UsageError(`${flag}: must be ≤ ${rule.max}, got ${shown}`);
+    throw new ConfigError(field, `must be ≤ ${rule.max}, got ${shown}`);
   }
 }
 
-/** Check a {@link Param} against a rule; throws a {@link UsageError}. */
-export function checkParam(value: Param, rule: ParamRule): void {
+/**
+ * Check a {@link Param} of config field `field` against a rule; throws a
+ * {@link ConfigError} naming the field.
+ */
+export function checkParam(value: Param, rule: ParamRule, field: string): void {
   const shown = describeParam(value);
   if (typeof value === "number") {
-    checkNumber(value, rule, shown);
+    checkNumber(value, rule, field, shown);
     return;
   }
   if (!Array.isArray(value) || value.length !== 2) {
-    throw new UsageError(`--${rule.flag}: expected a number or LO,HI`);
+    throw new ConfigError(field, "expected a number or LO,HI");
   }
-  checkNumber(value[0], rule, shown);
-  checkNumber(value[1], rule, shown);
+  checkNumber(value[0], rule, field, shown);
+  checkNumber(value[1], rule, field, shown);
   if (value[0] > value[1]) {
-    throw new UsageError(
-      `--${rule.flag}: range ${shown} has LO > HI (write LO,HI with LO ≤ HI)`,
+    throw new ConfigError(
+      field,
+      `range ${shown} has LO > HI (write LO,HI with LO ≤ HI)`,
+    );
+  }
+}
+
+function checkChoice(
+  field: string,
+  value: string,
+  choices: readonly string[],
+): void {
+  if (!choices.includes(value)) {
+    throw new ConfigError(
+      field,
+      `unknown value "${value}" (expected one of: ${choices.join(", ")})`,
     );
   }
 }
 
 /**
- * Parse a parameter value: `V` (fixed) or `LO,HI` (uniform range per
- * image). A malformed value is a {@link UsageError} naming `--flag`.
+ * Parse the value of parameter `field`: `V` (fixed) or `LO,HI` (uniform
+ * range per image). A malformed value is a {@link ConfigError} naming
+ * `field`.
  *
  * ```ts
  * parseParam("-30,30", "rotation"); // [-30, 30]
- * parseParam("1.2", "zoom"); // 1.2
+ * parseParam("1.2", "zoomY"); // 1.2
  * ```
  */
-export function parseParam(text: string, flag: string): Param {
+export function parseParam(text: string, field: string): Param {
   const parts = text.split(",").map((part) => part.trim());
   const numbers = parts.map((part) => (part === "" ? NaN : Number(part)));
   if (parts.length > 2 || numbers.some((n) => !Number.isFinite(n))) {
-    throw new UsageError(
-      `--${flag}: expected a number or a range LO,HI, got "${text}"`,
+    throw new ConfigError(
+      field,
+      `expected a number or a range LO,HI, got "${text}"`,
     );
   }
   return numbers.length === 1 ? numbers[0] : [numbers[0], numbers[1]];
@@ -341,38 +310,27 @@ export function parseParam(text: string, flag: string): Param {
 
 /**
  * Check every parameter of a config; the first problem is a
- * {@link UsageError} naming the flag that sets it.
+ * {@link ConfigError} naming the field (e.g. `saltPepper`).
  */
 export function validateAugmentConfig(config: AugmentConfig): void {
   for (const name of Object.keys(PARAM_RULES) as NumericParamName[]) {
-    checkParam(config[name], PARAM_RULES[name]);
+    checkParam(config[name], PARAM_RULES[name], name);
   }
-  if (config.zoomX !== "same") checkParam(config.zoomX, ZOOM_X_RULE);
+  if (config.zoomX !== "same") {
+    checkParam(config.zoomX, PARAM_RULES.zoomY, "zoomX");
+  }
   checkChoice("fill", config.fill, FILL_MODES);
   checkChoice("resample", config.resample, RESAMPLE_MODES);
-  checkChoice("brightness-mode", config.brightnessMode, BRIGHTNESS_MODES);
+  checkChoice("brightnessMode", config.brightnessMode, BRIGHTNESS_MODES);
   if (config.brightnessMode === "multiply") {
-    checkParam(config.brightness, {
-      ...PARAM_RULES.brightness,
-      min: 0,
-    });
+    checkParam(
+      config.brightness,
+      { ...PARAM_RULES.brightness, min: 0 },
+      "brightness",
+    );
   }
-  checkNumber(config.fillValue, {
-    flag: "fill-value",
-    min: 0,
-    max: 1,
-    meaning: "",
-  }, String(config.fillValue));
-}
-
-/** The help line of every parameter flag, for scripts. */
-export function paramFlagDescriptions(): Record<string, string> {
-  const rows: Record<string, string> = {};
-  for (const rule of Object.values(PARAM_RULES)) {
-    rows[rule.flag] = rule.meaning;
-  }
-  rows[ZOOM_X_RULE.flag] = ZOOM_X_RULE.meaning;
-  return rows;
+  const fillValue = config.fillValue;
+  checkNumber(fillValue, { min: 0, max: 1 }, "fillValue", String(fillValue));
 }
 
 /** A config as plain JSON (for manifests): ranges become `[lo, hi]`. */

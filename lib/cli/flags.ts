@@ -1,68 +1,214 @@
 /**
- * The scripts' shared command-line plumbing: declarative flags with
- * `--help`, validated numeric values, and a `main` wrapper that turns a
+ * The scripts' shared command-line plumbing: typed flag specs (type,
+ * range, choices, default, description) parsed into a typed object,
+ * `--help` generated from the specs, and a `runMain` wrapper that turns a
  * {@link NoisyMnistError} into one line on stderr and a meaningful exit
  * code (1 failure, 2 usage, 130 interrupted).
+ *
+ * ```ts
+ * import { defineScript, parseFlags } from "./flags.ts";
+ *
+ * const info = defineScript({
+ *   usage: "deno run demo.ts [flags]",
+ *   summary: "A demo.",
+ *   flags: {
+ *     epochs: { type: "int", min: 1, default: 30, description: "epochs" },
+ *     inputs: {
+ *       type: "choice",
+ *       choices: ["unit", "standardized"],
+ *       description: "input scale",
+ *     },
+ *   },
+ * });
+ * const flags = parseFlags(["--epochs", "3"], info);
+ * flags?.epochs; // 3 (number)
+ * flags?.inputs; // undefined ("unit" | "standardized" | undefined)
+ * ```
  *
  * @module
  */
 
 import { parseArgs } from "cli";
-import { NoisyMnistError, UsageError } from "../core/mod.ts";
+import { ConfigError, NoisyMnistError, UsageError } from "../core/mod.ts";
 
-/** One command-line flag. */
-export interface FlagSpec {
-  /** `boolean` flags take no value. */
-  type: "string" | "boolean";
+/** What every flag spec has. */
+interface FlagBase {
   /** One-line description for `--help`. */
   description: string;
-  /** Default shown in `--help` and used when the flag is absent. */
-  default?: string | boolean;
   /** Placeholder for the value in `--help`, e.g. `DIR`. */
   valueName?: string;
+  /**
+   * The configuration field this flag sets, when it differs from the flag
+   * name: a {@link ConfigError} naming the field is shown as naming the
+   * flag (`--salt-pepper: …` for field `saltPepper`).
+   */
+  field?: string;
 }
+
+/** A decimal integer, optionally within `[min, max]`. */
+export interface IntFlag extends FlagBase {
+  /** Decimal digits only (no `0x10`, `1e3` or `2.0`). */
+  type: "int";
+  /** Smallest allowed value (inclusive). */
+  min?: number;
+  /** Largest allowed value (inclusive). */
+  max?: number;
+  /** Value when the flag is absent. */
+  default?: number;
+}
+
+/** A decimal number (`0.5`, `1e-3`), optionally within `[min, max]`. */
+export interface NumberFlag extends FlagBase {
+  /** Decimal or exponent notation (no hex, no `Infinity`). */
+  type: "number";
+  /** Smallest allowed value (inclusive). */
+  min?: number;
+  /** Largest allowed value (inclusive). */
+  max?: number;
+  /** Value when the flag is absent. */
+  default?: number;
+}
+
+/** Any text. */
+export interface StringFlag extends FlagBase {
+  /** Taken as given. */
+  type: "string";
+  /** Value when the flag is absent. */
+  default?: string;
+}
+
+/** A switch: `true` when given, else `false`. */
+export interface BooleanFlag extends FlagBase {
+  /** Takes no value. */
+  type: "boolean";
+}
+
+/** One of a fixed list of words. */
+export interface ChoiceFlag<T extends string = string> extends FlagBase {
+  /** The value must be one of {@link ChoiceFlag.choices}. */
+  type: "choice";
+  /** The allowed values. */
+  choices: readonly T[];
+  /** Value when the flag is absent. */
+  default?: T;
+  /** What a value is called in errors (`unknown preset "x"`); `value`. */
+  noun?: string;
+}
+
+/** One command-line flag. */
+export type FlagSpec =
+  | IntFlag
+  | NumberFlag
+  | StringFlag
+  | BooleanFlag
+  | ChoiceFlag;
 
 /** Flags by long name (without the leading dashes). */
 export type FlagSpecs = Record<string, FlagSpec>;
 
-/** Parsed flag values by long name. */
-export type FlagValues = Record<string, string | boolean | undefined>;
+/** The parsed value of one flag, before its default is considered. */
+export type FlagValue<F extends FlagSpec> = F extends BooleanFlag ? boolean
+  : F extends { choices: readonly (infer T)[] } ? T
+  : F extends IntFlag | NumberFlag ? number
+  : string;
+
+/**
+ * Parsed flags by long name: booleans are always set, a flag with a
+ * default is always set, any other is `undefined` when absent.
+ */
+export type FlagValues<S extends FlagSpecs> = {
+  -readonly [K in keyof S]: S[K] extends BooleanFlag ? boolean
+    : S[K] extends { default: unknown } ? FlagValue<S[K]>
+    : FlagValue<S[K]> | undefined;
+};
 
 /** Description of a script for `--help`. */
-export interface ScriptInfo {
+export interface ScriptInfo<S extends FlagSpecs = FlagSpecs> {
   /** e.g. `deno task fetch [flags]`. */
   usage: string;
   /** What the script does, a few lines. */
   summary: string;
   /** Its flags (`--help` is added). */
-  flags: FlagSpecs;
+  flags: S;
+}
+
+/**
+ * `info` as given, typed precisely: literal choices stay literal, so the
+ * parsed flags are typed `"unit" | "standardized"`, not `string`.
+ */
+export function defineScript<const S extends FlagSpecs>(
+  info: ScriptInfo<S>,
+): ScriptInfo<S> {
+  return info;
 }
 
 /** The `--data-dir` flag every script shares; env `NOISY_MNIST_DATA_DIR`. */
-export const DATA_DIR_FLAG: FlagSpec = {
+export const DATA_DIR_FLAG: StringFlag = {
   type: "string",
   valueName: "DIR",
   description: "artifact folder (default: $NOISY_MNIST_DATA_DIR, else ./data)",
 };
 
 /** The data folder: flag, else `NOISY_MNIST_DATA_DIR`, else `data`. */
-export function resolveDataDir(flag: string | boolean | undefined): string {
-  if (typeof flag === "string" && flag !== "") return flag;
+export function resolveDataDir(flag: string | undefined): string {
+  if (flag !== undefined && flag !== "") return flag;
   return Deno.env.get("NOISY_MNIST_DATA_DIR") || "data";
 }
 
-/** Render `--help` text for a script. */
+/**
+ * The largest seed any script accepts, 2^31 − 1: the training seed feeds
+ * tfjs initialisers as `seed · 1000 + layer`, which must stay an exact
+ * integer, and one range for every script keeps seeds interchangeable.
+ */
+export const MAX_SEED = 2 ** 31 - 1;
+
+/** A `--seed` flag: a decimal integer in [0, {@link MAX_SEED}]. */
+export function seedFlag(
+  seed: number,
+  description: string,
+): IntFlag & { default: number } {
+  return {
+    type: "int",
+    valueName: "N",
+    min: 0,
+    max: MAX_SEED,
+    default: seed,
+    description,
+  };
+}
+
+function valueName(spec: FlagSpec): string {
+  if (spec.valueName) return spec.valueName;
+  return spec.type === "int" ? "N" : spec.type === "number" ? "X" : "VALUE";
+}
+
+/** `integer ≥ 1`, `number in [0, 1]`, `one of: a, b`; `""` if no limit. */
+function limitsText(spec: FlagSpec): string {
+  if (spec.type === "choice") return `one of: ${spec.choices.join(", ")}`;
+  if (spec.type !== "int" && spec.type !== "number") return "";
+  const kind = spec.type === "int" ? "integer" : "number";
+  if (spec.min !== undefined && spec.max !== undefined) {
+    return `${kind} in [${spec.min}, ${spec.max}]`;
+  }
+  if (spec.min !== undefined) return `${kind} ≥ ${spec.min}`;
+  if (spec.max !== undefined) return `${kind} ≤ ${spec.max}`;
+  return spec.type === "int" ? kind : "";
+}
+
+/** Render `--help` text for a script: every flag with range and default. */
 export function helpText(info: ScriptInfo): string {
   const flags: FlagSpecs = {
     ...info.flags,
     help: { type: "boolean", description: "show this help and exit" },
   };
   const rows = Object.entries(flags).map(([name, spec]) => {
-    const value = spec.type === "string" ? ` ${spec.valueName ?? "VALUE"}` : "";
-    const def = spec.default !== undefined && spec.type === "string"
-      ? ` (default: ${spec.default})`
-      : "";
-    return [`  --${name}${value}`, `${spec.description}${def}`];
+    const value = spec.type === "boolean" ? "" : ` ${valueName(spec)}`;
+    const notes = [limitsText(spec)];
+    if (spec.type !== "boolean" && spec.default !== undefined) {
+      notes.push(`default: ${spec.default}`);
+    }
+    const note = notes.filter(Boolean).join("; ");
+    return [`  --${name}${value}`, spec.description + (note && ` (${note})`)];
   });
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
   return [
@@ -76,17 +222,18 @@ export function helpText(info: ScriptInfo): string {
 }
 
 /**
- * `--rotation -30,30` → `--rotation=-30,30` for string flags followed by a
- * negative number: node's parseArgs rejects a value that starts with a
- * dash as ambiguous, but negative angles, shifts and ranges are common.
+ * `--rotation -30,30` → `--rotation=-30,30` for flags with a value followed
+ * by a negative number: node's parseArgs rejects a value that starts with
+ * a dash as ambiguous, but negative angles, shifts and ranges are common.
  */
 function joinNegativeValues(args: string[], flags: FlagSpecs): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const name = args[i].startsWith("--") ? args[i].slice(2) : "";
     const next = args[i + 1];
+    const type = Object.hasOwn(flags, name) ? flags[name].type : undefined;
     if (
-      flags[name]?.type === "string" && next !== undefined &&
+      type !== undefined && type !== "boolean" && next !== undefined &&
       /^-[\d.]/.test(next)
     ) {
       out.push(`${args[i]}=${next}`);
@@ -98,22 +245,73 @@ function joinNegativeValues(args: string[], flags: FlagSpecs): string[] {
   return out;
 }
 
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+function checkRange(name: string, value: number, spec: IntFlag | NumberFlag) {
+  if (spec.min !== undefined && value < spec.min) {
+    throw new UsageError(`--${name}: must be ≥ ${spec.min}, got ${value}`);
+  }
+  if (spec.max !== undefined && value > spec.max) {
+    throw new UsageError(`--${name}: must be ≤ ${spec.max}, got ${value}`);
+  }
+}
+
 /**
- * Parse `args` against `info.flags`. Unknown flags, missing values and
- * stray positionals raise {@link UsageError}. Returns `undefined` after
- * printing help when `--help` was given.
+ * One flag's text as its typed value; anything else is a one-line
+ * {@link UsageError} naming the flag.
  */
-export function parseFlags(
+export function flagValue(name: string, spec: FlagSpec, raw: string): unknown {
+  const text = raw.trim();
+  switch (spec.type) {
+    case "int": {
+      const value = Number(text);
+      if (!INTEGER.test(text)) {
+        throw new UsageError(`--${name}: expected an integer, got "${raw}"`);
+      }
+      if (!Number.isSafeInteger(value)) {
+        throw new UsageError(`--${name}: ${text} is out of range`);
+      }
+      checkRange(name, value, spec);
+      return value;
+    }
+    case "number": {
+      const value = Number(text);
+      if (!DECIMAL.test(text) || !Number.isFinite(value)) {
+        throw new UsageError(`--${name}: expected a number, got "${raw}"`);
+      }
+      checkRange(name, value, spec);
+      return value;
+    }
+    case "choice":
+      if (!spec.choices.includes(raw)) {
+        throw new UsageError(
+          `--${name}: unknown ${
+            spec.noun ?? "value"
+          } "${raw}" (expected one of: ${spec.choices.join(", ")})`,
+        );
+      }
+      return raw;
+    default:
+      return raw;
+  }
+}
+
+/**
+ * Parse `args` against `info.flags` into typed values. Unknown flags,
+ * missing values, stray positionals and values of the wrong type or out
+ * of range raise a one-line {@link UsageError} naming the flag. Returns
+ * `undefined` after printing help when `--help` was given.
+ */
+export function parseFlags<const S extends FlagSpecs>(
   args: string[],
-  info: ScriptInfo,
-): FlagValues | undefined {
-  const options: Record<
-    string,
-    { type: "string" | "boolean"; default?: string | boolean }
-  > = { help: { type: "boolean" } };
+  info: ScriptInfo<S>,
+): FlagValues<S> | undefined {
+  const options: Record<string, { type: "string" | "boolean" }> = {
+    help: { type: "boolean" },
+  };
   for (const [name, spec] of Object.entries(info.flags)) {
-    options[name] = { type: spec.type };
-    if (spec.default !== undefined) options[name].default = spec.default;
+    options[name] = { type: spec.type === "boolean" ? "boolean" : "string" };
   }
   let parsed;
   try {
@@ -131,102 +329,49 @@ export function parseFlags(
     console.log(helpText(info));
     return undefined;
   }
-  return parsed.values;
-}
-
-/** Options for {@link numberFlag}. */
-export interface NumberFlagOptions {
-  /** Accept only integers. */
-  integer?: boolean;
-  /** Smallest allowed value (inclusive). */
-  min?: number;
-  /** Largest allowed value (inclusive). */
-  max?: number;
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(info.flags)) {
+    const raw = parsed.values[name];
+    if (spec.type === "boolean") values[name] = raw === true;
+    else if (typeof raw === "string") values[name] = flagValue(name, spec, raw);
+    else values[name] = spec.default;
+  }
+  return values as FlagValues<S>;
 }
 
 /**
- * Read a numeric flag, or `undefined` when absent. A value that is not a
- * number or is out of range raises a {@link UsageError} naming the flag.
+ * `error` as the user should see it: a {@link ConfigError} about a field
+ * that one of `flags` sets becomes a {@link UsageError} naming that flag
+ * (`--salt-pepper: must be ≤ 1, got 1.5`); anything else is unchanged.
  */
-export function numberFlag(
-  values: FlagValues,
-  name: string,
-  options: NumberFlagOptions = {},
-): number | undefined {
-  const raw = values[name];
-  if (raw === undefined || raw === false) return undefined;
-  const text = String(raw).trim();
-  const value = Number(text);
-  const kind = options.integer ? "an integer" : "a number";
-  if (text === "" || !Number.isFinite(value)) {
-    throw new UsageError(`--${name}: expected ${kind}, got "${raw}"`);
+export function withFlagName(error: unknown, flags: FlagSpecs): unknown {
+  if (!(error instanceof ConfigError)) return error;
+  for (const [name, spec] of Object.entries(flags)) {
+    if ((spec.field ?? name) === error.field) {
+      return new UsageError(`--${name}: ${error.detail}`, { cause: error });
+    }
   }
-  if (options.integer && !Number.isInteger(value)) {
-    throw new UsageError(`--${name}: expected ${kind}, got "${raw}"`);
-  }
-  if (options.min !== undefined && value < options.min) {
-    throw new UsageError(`--${name}: must be ≥ ${options.min}, got ${value}`);
-  }
-  if (options.max !== undefined && value > options.max) {
-    throw new UsageError(`--${name}: must be ≤ ${options.max}, got ${value}`);
-  }
-  return value;
-}
-
-/** Read a string flag, or `undefined` when absent. */
-export function stringFlag(
-  values: FlagValues,
-  name: string,
-): string | undefined {
-  const raw = values[name];
-  return typeof raw === "string" ? raw : undefined;
+  return error;
 }
 
 /**
- * Read a flag whose value must be one of `choices`, or `undefined` when
- * absent; anything else raises a {@link UsageError} listing the choices.
+ * Run a script: parse `Deno.args` against `info` (`--help` prints help and
+ * exits 0), then `main` with the typed flags, mapping errors to exit
+ * codes: a {@link NoisyMnistError} prints `error: <message>` (one line,
+ * configuration fields shown as their flags) and exits with its code;
+ * anything else is a bug and keeps its stack trace. `main` may return an
+ * exit code.
  */
-export function choiceFlag<T extends string>(
-  values: FlagValues,
-  name: string,
-  choices: readonly T[],
-): T | undefined {
-  const text = stringFlag(values, name);
-  return text === undefined ? undefined : checkChoice(name, text, choices);
-}
-
-/**
- * `value` if it is one of `choices`, else a {@link UsageError} naming the
- * flag `--name` that sets it and listing the choices.
- */
-export function checkChoice<T extends string>(
-  name: string,
-  value: string,
-  choices: readonly T[],
-): T {
-  if (!(choices as readonly string[]).includes(value)) {
-    throw new UsageError(
-      `--${name}: unknown value "${value}" (expected one of: ${
-        choices.join(", ")
-      })`,
-    );
-  }
-  return value as T;
-}
-
-/**
- * Run a script's `main`, mapping errors to exit codes: a
- * {@link NoisyMnistError} prints `error: <message>` (one line) and exits with
- * its code; anything else is a bug and keeps its stack trace. `main` may
- * return an exit code.
- */
-export async function runMain(
-  main: (args: string[]) => Promise<number | void>,
+export async function runMain<const S extends FlagSpecs>(
+  info: ScriptInfo<S>,
+  main: (flags: FlagValues<S>) => Promise<number | void>,
 ): Promise<never> {
   try {
-    const code = await main(Deno.args);
+    const flags = parseFlags(Deno.args, info);
+    const code = flags ? await main(flags) : 0;
     Deno.exit(code ?? 0);
-  } catch (error) {
+  } catch (caught) {
+    const error = withFlagName(caught, info.flags);
     if (error instanceof NoisyMnistError) {
       console.error(`error: ${error.message}`);
       Deno.exit(error.exitCode);

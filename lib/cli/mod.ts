@@ -1,11 +1,12 @@
 /**
- * The command-line layer: declarative flags (`--help`, typed values,
- * one-line usage errors with exit code 2) and the command lines the scripts
- * share. The only folder under `lib/` that parses flags; everything else
- * takes typed options.
+ * The command line: typed flag specs and `runMain` (flags.ts), and the
+ * shared CLIs of the augment and training scripts. Only this folder
+ * knows flags; the stages take typed options and report bad values by
+ * config field.
  *
  * @module
  */
 
+export * from "./augment.ts";
 export * from "./flags.ts";
 export * from "./train.ts";

@@ -7,23 +7,22 @@
  */
 
 import {
-  choiceFlag,
   DATA_DIR_FLAG,
-  numberFlag,
-  parseFlags,
+  defineScript,
+  type FlagValues,
   resolveDataDir,
-  type ScriptInfo,
-  stringFlag,
+  seedFlag,
 } from "./flags.ts";
-import { parseBackendName } from "../kernels/mod.ts";
+import { BACKENDS } from "../kernels/mod.ts";
 import type { ModelName } from "../train/mod.ts";
-import { logLine, ProgressBar } from "../core/mod.ts";
+import { KeyedProgress, logLine } from "../core/mod.ts";
 import { INPUT_SCALES, type Recipe, RECIPES } from "../train/mod.ts";
 import { runTrainStage } from "../train/mod.ts";
 
-function info(model: ModelName): ScriptInfo {
+/** The flags and `--help` of `train:<model>`; defaults from its recipe. */
+export function trainScript(model: ModelName) {
   const recipe = RECIPES[model];
-  return {
+  return defineScript({
     usage: `deno task train:${model} [flags]`,
     summary: `
 Train the study's ${model} network on <data-dir>/noisy/, evaluate it on the
@@ -33,52 +32,59 @@ up to date. Ctrl-C stops after the current batch with a checkpoint that
 --resume continues.`,
     flags: {
       epochs: {
-        type: "string",
-        valueName: "N",
+        type: "int",
+        min: 1,
         description: "maximum epochs",
-        default: String(recipe.epochs),
+        default: recipe.epochs,
       },
       "batch-size": {
-        type: "string",
-        valueName: "N",
+        type: "int",
+        min: 1,
+        field: "batchSize",
         description: "images per step",
-        default: String(recipe.batchSize),
+        default: recipe.batchSize,
       },
       lr: {
-        type: "string",
+        type: "number",
+        min: 1e-9,
+        max: 10,
+        field: "learningRate",
         valueName: "RATE",
         description: "initial learning rate",
-        default: String(recipe.learningRate),
+        default: recipe.learningRate,
       },
-      seed: {
-        type: "string",
-        valueName: "N",
-        description: "seed of weights, hold-out, shuffles, dropout",
-        default: String(recipe.seed),
-      },
+      seed: seedFlag(
+        recipe.seed,
+        "seed of weights, hold-out, shuffles, dropout",
+      ),
       inputs: {
-        type: "string",
+        type: "choice",
+        choices: INPUT_SCALES,
         valueName: "SCALE",
         description:
           "standardized (zero mean, unit variance over the training images) or unit (pixels / 255, as the study)",
         default: recipe.inputs,
       },
       workers: {
-        type: "string",
-        valueName: "N",
+        type: "int",
+        min: 1,
+        max: 16,
+        field: "replicas",
         description:
           "replicas training data-parallel (part of the result's identity)",
-        default: String(recipe.replicas),
+        default: recipe.replicas,
       },
       limit: {
-        type: "string",
-        valueName: "N",
+        type: "int",
+        min: 10,
         description: "train on the first N training images only (quick runs)",
       },
       backend: {
-        type: "string",
+        type: "choice",
+        choices: [...BACKENDS, "auto"],
+        noun: "backend",
         valueName: "NAME",
-        description: "wasm, cpu or auto (the fastest that works)",
+        description: "tfjs backend; auto: the fastest that works",
         default: "auto",
       },
       resume: {
@@ -88,8 +94,11 @@ up to date. Ctrl-C stops after the current batch with a checkpoint that
       force: { type: "boolean", description: "retrain even if up to date" },
       "data-dir": DATA_DIR_FLAG,
     },
-  };
+  });
 }
+
+/** The parsed flags of a training script. */
+export type TrainFlags = FlagValues<ReturnType<typeof trainScript>["flags"]>;
 
 /** Format a learning rate compactly: `1e-3`, `5e-4`. */
 function formatRate(rate: number): string {
@@ -97,34 +106,22 @@ function formatRate(rate: number): string {
 }
 
 /**
- * Run a training script for `model` with `args`; resolves to the exit
- * code (0 done or up to date, 130 interrupted).
+ * Run a training script for `model` with its parsed flags; resolves to
+ * the exit code (0 done or up to date, 130 interrupted).
  */
 export async function runTrainScript(
   model: ModelName,
-  args: string[],
+  flags: TrainFlags,
 ): Promise<number> {
-  const flags = parseFlags(args, info(model));
-  if (!flags) return 0;
-  const defaults = RECIPES[model];
   const recipe: Recipe = {
-    ...defaults,
-    epochs: numberFlag(flags, "epochs", { integer: true, min: 1 }) ??
-      defaults.epochs,
-    batchSize: numberFlag(flags, "batch-size", { integer: true, min: 1 }) ??
-      defaults.batchSize,
-    learningRate: numberFlag(flags, "lr", { min: 1e-9, max: 10 }) ??
-      defaults.learningRate,
-    seed:
-      numberFlag(flags, "seed", { integer: true, min: 0, max: 2 ** 31 - 1 }) ??
-        defaults.seed,
-    replicas:
-      numberFlag(flags, "workers", { integer: true, min: 1, max: 16 }) ??
-        defaults.replicas,
-    inputs: choiceFlag(flags, "inputs", INPUT_SCALES) ?? defaults.inputs,
+    ...RECIPES[model],
+    epochs: flags.epochs,
+    batchSize: flags["batch-size"],
+    learningRate: flags.lr,
+    seed: flags.seed,
+    replicas: flags.workers,
+    inputs: flags.inputs,
   };
-  const limit = numberFlag(flags, "limit", { integer: true, min: 10 });
-  const backend = parseBackendName(stringFlag(flags, "backend"));
 
   let stopRequested = false;
   const onSigint = () => {
@@ -135,36 +132,34 @@ export async function runTrainScript(
     );
   };
   Deno.addSignalListener("SIGINT", onSigint);
-  let bar: ProgressBar | undefined;
+  const bars = new KeyedProgress((label: string, total) => ({
+    label,
+    total,
+    itemName: "img",
+  }));
   try {
     const result = await runTrainStage({
       model,
       recipe,
       dataDir: resolveDataDir(flags["data-dir"]),
-      limit,
-      backend,
-      resume: flags.resume === true,
-      force: flags.force === true,
+      limit: flags.limit,
+      backend: flags.backend,
+      resume: flags.resume,
+      force: flags.force,
       onLog: logLine,
       shouldStop: () => stopRequested,
       onBatch: (p, imagesPerEpoch) => {
-        if (p.batch === 1 || !bar) {
-          bar = new ProgressBar({
-            label: `epoch ${p.epoch}/${p.epochs}`,
-            total: imagesPerEpoch,
-            itemName: "img",
-          });
-        }
-        bar.update(
+        bars.update(
+          `epoch ${p.epoch}/${p.epochs}`,
           Math.min(p.batch * recipe.batchSize, imagesPerEpoch),
+          imagesPerEpoch,
           `batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${
             p.accuracy.toFixed(4)
           }`,
         );
       },
       onEpoch: (e) => {
-        bar?.finish();
-        bar = undefined;
+        bars.finish();
         logLine(
           `epoch ${String(e.epoch).padStart(2)}/${recipe.epochs}  loss ${
             e.loss.toFixed(4)
@@ -176,7 +171,7 @@ export async function runTrainScript(
         );
       },
     });
-    bar?.finish();
+    bars.finish();
     switch (result.status) {
       case "up to date":
         logLine(`train:${model}: up to date (${result.dir}; --force retrains)`);

@@ -26,6 +26,24 @@ export class UsageError extends NoisyMnistError {
   override readonly exitCode = 2;
 }
 
+/**
+ * A configuration value outside its allowed set. The message names the
+ * *field* (`saltPepper: must be ≤ 1, got 1.5`), not a flag: the library
+ * does not know the command line; the CLI maps {@link ConfigError.field}
+ * to the flag that sets it. A usage error (exit code 2).
+ */
+export class ConfigError extends UsageError {
+  /** `field: detail`, one line. */
+  constructor(
+    /** The configuration field, e.g. `saltPepper`. */
+    readonly field: string,
+    /** What is wrong, e.g. `must be ≤ 1, got 1.5`. */
+    readonly detail: string,
+  ) {
+    super(`${field}: ${detail}`);
+  }
+}
+
 /** What exactly is wrong with an IDX file. */
 export type IdxErrorKind =
   | "magic"

@@ -158,3 +158,52 @@ function terminalColumns(): number {
     return 120;
   }
 }
+
+/**
+ * One progress bar per key — a file, a split, an epoch — created on the
+ * first report for that key; a report for another key erases the current
+ * bar and starts the next.
+ *
+ * ```ts
+ * const bars = new KeyedProgress((split: string, total) => ({
+ *   label: `augment ${split}`,
+ *   total,
+ *   itemName: "img",
+ * }));
+ * bars.update("train", 500, 60000);
+ * bars.update("test", 100, 10000); // erases train's bar, starts test's
+ * bars.finish();
+ * ```
+ */
+export class KeyedProgress<K> {
+  readonly #options: (key: K, total: number) => ProgressOptions;
+  #bar: ProgressBar | undefined;
+  #key: K | undefined;
+
+  /** `options` gives the bar of `key` (label, unit) with `total` work. */
+  constructor(options: (key: K, total: number) => ProgressOptions) {
+    this.#options = options;
+  }
+
+  /** The current bar, if any (for tests). */
+  get current(): ProgressBar | undefined {
+    return this.#bar;
+  }
+
+  /** Report `done` of `total` for `key` (and optional trailing text). */
+  update(key: K, done: number, total: number, extra?: string): void {
+    if (this.#bar === undefined || key !== this.#key) {
+      this.#bar?.finish();
+      this.#key = key;
+      this.#bar = new ProgressBar(this.#options(key, total));
+    }
+    this.#bar.update(done, extra);
+  }
+
+  /** Erase the current bar; the next report starts a new one. */
+  finish(): void {
+    this.#bar?.finish();
+    this.#bar = undefined;
+    this.#key = undefined;
+  }
+}
