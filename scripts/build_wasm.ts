@@ -8,7 +8,7 @@
  */
 
 import wabtInit from "wabt";
-import { parseFlags, runMain, type ScriptInfo } from "../lib/cli/flags.ts";
+import { defineScript, runMain } from "../lib/cli/flags.ts";
 import { NoisyMnistError } from "../lib/core/errors.ts";
 
 const SOURCE = "lib/kernels/simd.wat";
@@ -22,7 +22,7 @@ const here = (path: string) => new URL(`../${path}`, import.meta.url);
  */
 const PROBE = "(module (func (result v128) (i32x4.splat (i32.const 0))))";
 
-const INFO: ScriptInfo = {
+const INFO = defineScript({
   usage: "deno task build:wasm [flags]",
   summary: `
 Compile lib/kernels/simd.wat (with npm:wabt) into lib/kernels/simd_wasm.ts,
@@ -34,7 +34,7 @@ which holds the module's bytes as base64. Run it after editing simd.wat;
       description: "write nothing; fail when simd_wasm.ts is stale",
     },
   },
-};
+});
 
 type Wabt = Awaited<ReturnType<typeof wabtInit>>;
 
@@ -50,9 +50,7 @@ function compile(wabt: Wabt, name: string, text: string): string {
   }
 }
 
-runMain(async (args) => {
-  const flags = parseFlags(args, INFO);
-  if (!flags) return 0;
+runMain(INFO, async (flags) => {
   const wabt = await wabtInit();
   const wasm = compile(wabt, SOURCE, await Deno.readTextFile(here(SOURCE)));
   const probe = compile(wabt, "PROBE", PROBE);
@@ -77,4 +75,5 @@ export const SIMD_PROBE = "${probe}";
     await Deno.writeTextFile(here(TARGET), text);
     console.log(`wrote ${TARGET} (${atob(wasm).length} bytes of wasm)`);
   }
+  return 0;
 });
