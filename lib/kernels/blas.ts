@@ -81,6 +81,30 @@ const SYMBOLS = {
   openblas_get_config: { parameters: [], result: "pointer", optional: true },
 } as const;
 
+/**
+ * `sgemm` with the degenerate shapes done here instead: with m or n ≤ 0
+ * there is no C to write, with k ≤ 0 the product is empty and C = β·C
+ * (zeros when β = 0, as BLAS defines it). OpenBLAS rejects a negative
+ * size, or a leading dimension below 1, with "On entry to SGEMM parameter
+ * number N had an illegal value" and returns with C unwritten; an empty
+ * batch reaches it that way through the conv kernels' shifted-GEMM forms,
+ * whose row counts go negative.
+ */
+export function guardEmpty(sgemm: Sgemm): Sgemm {
+  return (tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+    if (m > 0 && n > 0 && k > 0) {
+      sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      return;
+    }
+    if (m <= 0 || n <= 0 || beta === 1) return;
+    for (let i = 0; i < m; i++) {
+      const row = c.subarray(i * ldc, i * ldc + n);
+      if (beta === 0) row.fill(0);
+      else for (let j = 0; j < n; j++) row[j] *= beta;
+    }
+  };
+}
+
 function candidatePaths(explicit?: string): string[] {
   if (explicit) return [explicit];
   const out: string[] = [];
@@ -136,7 +160,7 @@ export function loadBlas(options: LoadBlasOptions = {}): Blas | null {
     }
     const sym = lib.symbols;
     const raw = sym.cblas_sgemm;
-    const sgemm: Sgemm = (
+    const sgemm: Sgemm = guardEmpty((
       tA,
       tB,
       m,
@@ -166,7 +190,8 @@ export function loadBlas(options: LoadBlasOptions = {}): Blas | null {
         beta,
         c,
         ldc,
-      );
+      )
+    );
     let config = "";
     if (sym.openblas_get_config) {
       const p = sym.openblas_get_config();

@@ -340,6 +340,8 @@ export function conv2dBackpropFilter(
   const K = g.filterHeight * g.filterWidth * g.inChannels;
   const pix = g.outHeight * g.outWidth;
   const Co = g.outChannels;
+  // No images, no chunk, no GEMM to write dW: the sum over none is zero.
+  if (g.batchSize === 0) dw.fill(0);
   forEachColumnChunk(g, (n0, n1, rows, col) => {
     im2col(x, g, n0, n1, col);
     gemm(

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Sgemm } from "./blas.ts";
+import { guardEmpty, type Sgemm } from "./blas.ts";
 
 export type { Sgemm } from "./blas.ts";
 
@@ -44,9 +44,10 @@ function dense(
 /**
  * Row-major sgemm in JavaScript (i-p-j loop order so the inner loop streams
  * through contiguous rows of B and C, which V8 turns into tight code).
- * Transposed operands are first copied into dense scratch buffers.
+ * Transposed operands are first copied into dense scratch buffers. Empty
+ * shapes (m, n or k ≤ 0) are handled by {@link guardEmpty}.
  */
-export const jsSgemm: Sgemm = (
+export const jsSgemm: Sgemm = guardEmpty((
   transA,
   transB,
   m,
@@ -75,4 +76,4 @@ export const jsSgemm: Sgemm = (
       for (let j = 0; j < n; j++) c[ci + j] += av * B[bp + j];
     }
   }
-};
+});

@@ -9,10 +9,13 @@
  * is the gradient of the whole batch's mean loss), together with the
  * BatchNorm moving statistics, and every replica applies the same average
  * with the same optimizer — so the replicas stay identical without ever
- * shipping weights. The averaging order is fixed, so a run is exactly
- * reproducible for a given worker count. The one numerical difference
- * from a single process: BatchNorm normalises each shard by its own batch
- * statistics ("ghost" batches of batch/replicas images).
+ * shipping weights. A batch with fewer images than replicas (an epoch's
+ * last, say) goes to as many replicas as it has images; the others sit
+ * the step out and only apply the average. The averaging order is fixed,
+ * so a run is exactly reproducible for a given worker count. The one
+ * numerical difference from a single process: BatchNorm normalises each
+ * shard by its own batch statistics ("ghost" batches of batch/replicas
+ * images).
  *
  * Why: tfjs' wasm backend uses one core, and its threaded build does not
  * start under Deno (FINDINGS.md); replicas in Workers use them all.
@@ -244,7 +247,11 @@ export class DataParallel {
     this.#local.setLearningRate(rate);
   }
 
-  /** One synchronous step over all replicas. */
+  /**
+   * One synchronous step over all replicas. Only replicas with a non-empty
+   * shard compute gradients: the mean loss of no images is undefined (NaN),
+   * and NaN times a zero weight would still poison the average.
+   */
   async step(
     batch: FloatBatch,
     rows: number,
@@ -252,12 +259,17 @@ export class DataParallel {
     epoch: number,
     batchIndex: number,
   ): Promise<{ loss: number; correct: number }> {
+    if (!(batch.n > 0)) {
+      throw new RangeError(`a training step needs images, got ${batch.n}`);
+    }
     const sizes = shardSizes(batch.n, this.replicas);
+    // Shards are largest first, so the non-empty ones are a prefix.
+    const busy = Math.min(batch.n, this.replicas);
     const pixelsPerImage = rows * cols;
     const starts = sizes.map((_, i) =>
       sizes.slice(0, i).reduce((a, b) => a + b, 0)
     );
-    const remote = this.#workers.map((worker, w) => {
+    const remote = this.#workers.slice(0, busy - 1).map((worker, w) => {
       const shard = w + 1;
       const from = starts[shard];
       const n = sizes[shard];
@@ -339,7 +351,8 @@ export class DataParallel {
 
   /**
    * Class probabilities for a batch of images, the work shared between the
-   * replicas (which hold identical weights).
+   * replicas (which hold identical weights); with fewer images than
+   * replicas, between as many replicas as there are images.
    */
   async predict(
     pixels: Float32Array,
@@ -347,10 +360,12 @@ export class DataParallel {
     rows: number,
     cols: number,
   ): Promise<Float32Array> {
+    if (n === 0) return new Float32Array(0);
     const sizes = shardSizes(n, this.replicas);
+    const busy = Math.min(n, this.replicas);
     const size = rows * cols;
     let from = sizes[0];
-    const remote = this.#workers.map((worker, w) => {
+    const remote = this.#workers.slice(0, busy - 1).map((worker, w) => {
       const count = sizes[w + 1];
       const part = pixels.slice(from * size, (from + count) * size);
       from += count;

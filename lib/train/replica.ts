@@ -160,12 +160,19 @@ export class Replica {
     );
   }
 
-  /** Gradients of the mean loss over a shard (no update). */
+  /**
+   * Gradients of the mean loss over a shard (no update). The shard must
+   * hold images: the mean over none is undefined, and the wasm backend's
+   * reductions of an empty tensor return whatever memory they are given.
+   */
   shardGradients(
     xs: tf.Tensor4D,
     ys: tf.Tensor2D,
     stream: () => number,
   ): ShardGradients {
+    if (xs.shape[0] === 0) {
+      throw new RangeError("a shard needs at least one image");
+    }
     let correctValue = 0;
     const { value, grads } = withRandom(stream, () =>
       tf.variableGrads(() => {

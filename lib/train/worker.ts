@@ -68,6 +68,10 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     }
     case "predict": {
+      if (request.n === 0) {
+        reply({ type: "predictions", probabilities: new Float32Array(0) });
+        return;
+      }
       const probabilities = tf.tidy(() =>
         need().model.predict(
           tf.tensor4d(request.pixels, [request.n, 28, 28, 1]),
