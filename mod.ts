@@ -247,5 +247,15 @@ export {
   type StageManifest,
   type ToolVersions,
 } from "./lib/core/manifest.ts";
+export {
+  type JsonObject,
+  runStage,
+  type StageContext,
+  type StageInputFile,
+  type StageRun,
+  type StageSpec,
+  type StageWork,
+  type UpstreamStage,
+} from "./lib/core/stage.ts";
 export { sha256File, sha256Hex, sha256Text } from "./lib/core/hash.ts";
 export { writeFileAtomic, writeJsonAtomic } from "./lib/core/fsutil.ts";

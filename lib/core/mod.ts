@@ -11,4 +11,5 @@ export * from "./manifest.ts";
 export * from "./pixel_stats.ts";
 export * from "./progress.ts";
 export * from "./rng.ts";
+export * from "./stage.ts";
 export * from "./tf.ts";
