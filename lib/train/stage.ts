@@ -140,11 +140,17 @@ export async function runTrainStage(
       log(`train:${options.model}: training (${reason})`);
       const fingerprint = await sha256Text(canonicalJson({ params, inputs }));
 
+      // Every split is loaded and checked before the first epoch: a bad or
+      // missing test split must not surface only after hours of training.
+      const [fullTrain, noisyTest, cleanTest] = await Promise.all([
+        loadNoisy(noisyDir, "train"),
+        loadNoisy(noisyDir, "test"),
+        loadMnist(mnistDir, "test"),
+      ]);
       const backend = await initBackend(options.backend);
       log(
         `train:${options.model}: backend ${backend.name}, tfjs ${backend.tfjs}, ${backend.customKernels.length} custom kernels, matmul ${backend.gemm}`,
       );
-      const fullTrain = await loadNoisy(noisyDir, "train");
       const trainSplit = options.limit
         ? takeFirst(fullTrain, options.limit)
         : fullTrain;
@@ -176,8 +182,6 @@ export async function runTrainStage(
       log(
         `train:${options.model}: evaluating on the noisy and clean test splits`,
       );
-      const noisyTest = await loadNoisy(noisyDir, "test");
-      const cleanTest = await loadMnist(mnistDir, "test");
       const inferStart = performance.now();
       const noisy = evaluateSplit(result.model, noisyTest);
       const inferenceImagesPerSecond = noisyTest.count /

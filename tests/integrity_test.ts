@@ -1,0 +1,84 @@
+/**
+ * Data integrity across stages: a stage reads only files that their
+ * manifest (or the pinned MNIST table) vouches for, checks all of them
+ * before it spends time, and never leaves new outputs beside an old
+ * manifest.
+ *
+ * @module
+ */
+
+import assert from "assert";
+import { join, resolve } from "path";
+import { PRESETS } from "../lib/augment/config.ts";
+import { runAugmentStage } from "../lib/augment/stage.ts";
+import { MNIST_FILES, NOISY_FILES, SPLITS } from "../lib/data/mnist.ts";
+import {
+  listDir,
+  MNIST_DIR,
+  runScript,
+  TASK_PERMISSIONS,
+  withTempDir,
+} from "./helpers.ts";
+
+const needsMnist = MNIST_DIR === undefined;
+
+/** `<dataDir>/mnist/` as symlinks to the real files. */
+async function linkMnist(dataDir: string): Promise<void> {
+  const dir = join(dataDir, "mnist");
+  await Deno.mkdir(dir, { recursive: true });
+  for (const split of SPLITS) {
+    for (const file of Object.values(MNIST_FILES[split])) {
+      await Deno.symlink(resolve(MNIST_DIR!, file), join(dir, file));
+    }
+  }
+}
+
+/** Real MNIST linked in and a 200-image identity `noisy/` beside it. */
+async function trainableDataDir(dataDir: string): Promise<void> {
+  await linkMnist(dataDir);
+  await runAugmentStage({
+    dataDir,
+    preset: "none",
+    config: structuredClone(PRESETS.none),
+    seed: 42,
+    limit: 200,
+    workers: 1,
+  });
+}
+
+/** `train_dense` on the 200 images for one epoch, as a user runs it. */
+async function trainDense(dataDir: string, ...args: string[]) {
+  const output = await runScript(
+    "train_dense",
+    ["--data-dir", dataDir, "--limit", "200", "--epochs", "1", ...args],
+    [...TASK_PERMISSIONS, "--allow-ffi"],
+  );
+  const lines = output.stderr.trim().split("\n").filter((l) => l !== "");
+  return { code: output.code, lines, errors: lines.filter(isError) };
+}
+
+function isError(line: string): boolean {
+  return line.startsWith("error:");
+}
+
+Deno.test({
+  name:
+    "train: a missing noisy test split is refused before the first epoch, not after training",
+  ignore: needsMnist,
+  async fn() {
+    await withTempDir(async (dataDir) => {
+      await trainableDataDir(dataDir);
+      await Deno.remove(join(dataDir, "noisy", NOISY_FILES.test.images));
+      const result = await trainDense(dataDir);
+      assert.equal(result.code, 1, result.lines.join("\n"));
+      assert.equal(result.errors.length, 1, result.lines.join("\n"));
+      assert.match(result.errors[0], /test-images-idx3-ubyte\.gz/);
+      assert.match(result.errors[0], /deno task augment/);
+      assert.ok(
+        !result.lines.some((l) => /epoch +1\/1/.test(l)),
+        `trained before refusing:\n${result.lines.join("\n")}`,
+      );
+      assert.deepEqual(await listDir(join(dataDir, "models", "dense")), []);
+    });
+  },
+});
