@@ -11,6 +11,7 @@ import assert from "assert";
 import { join, resolve } from "path";
 import { PRESETS } from "../lib/augment/config.ts";
 import { runAugmentStage } from "../lib/augment/stage.ts";
+import { readIdx, writeIdx } from "../lib/data/idx.ts";
 import { MNIST_FILES, NOISY_FILES, SPLITS } from "../lib/data/mnist.ts";
 import {
   listDir,
@@ -78,6 +79,31 @@ Deno.test({
         !result.lines.some((l) => /epoch +1\/1/.test(l)),
         `trained before refusing:\n${result.lines.join("\n")}`,
       );
+      assert.deepEqual(await listDir(join(dataDir, "models", "dense")), []);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "train: a noisy/ file that does not match noisy/manifest.json is refused, naming augment --force",
+  ignore: needsMnist,
+  async fn() {
+    await withTempDir(async (dataDir) => {
+      await trainableDataDir(dataDir);
+      // Valid labels, but not the ones the manifest vouches for.
+      const path = join(dataDir, "noisy", NOISY_FILES.train.labels);
+      const labels = (await readIdx(path)).data as Uint8Array;
+      await writeIdx(path, {
+        dtype: "uint8",
+        shape: [labels.length],
+        data: labels.map((label) => (label + 1) % 10),
+      });
+      const result = await trainDense(dataDir);
+      assert.equal(result.code, 1, result.lines.join("\n"));
+      assert.deepEqual(result.errors, [
+        `error: ${path} does not match noisy/manifest.json (edited or left by an interrupted run); run \`deno task augment --force\``,
+      ]);
       assert.deepEqual(await listDir(join(dataDir, "models", "dense")), []);
     });
   },

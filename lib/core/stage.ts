@@ -28,9 +28,9 @@
  */
 
 import { join } from "path";
-import { MissingInputError } from "./errors.ts";
+import { DataError, MissingInputError } from "./errors.ts";
 import { exists } from "./fsutil.ts";
-import { sha256File } from "./hash.ts";
+import { sha256File, sha256Hex } from "./hash.ts";
 import {
   checkFreshness,
   denoVersions,
@@ -66,6 +66,13 @@ export interface UpstreamStage {
   dir: string;
   /** The task that runs it (`deno task augment`). */
   task: string;
+  /**
+   * The files of its folder this stage reads. Before the work starts each
+   * must have the hash the upstream manifest recorded for it.
+   */
+  files: readonly string[];
+  /** Files read only when present; checked likewise when they are. */
+  optionalFiles?: readonly string[];
 }
 
 /** What the work of a stage is told. */
@@ -141,38 +148,101 @@ async function requireFile(path: string, task: string): Promise<void> {
   }
 }
 
-/** Input name → SHA-256 of the upstream manifests, then the files. */
+/** The inputs' hashes, and the upstream manifests exactly as hashed. */
+interface HashedInputs {
+  /** Input name → SHA-256: the upstream manifests, then the files. */
+  inputs: Record<string, string>;
+  /** Each upstream manifest's text (the bytes its input hash is of). */
+  manifests: string[];
+}
+
 async function hashInputs(
   upstream: readonly UpstreamStage[],
   files: readonly StageInputFile[],
-): Promise<Record<string, string>> {
+): Promise<HashedInputs> {
   for (const stage of upstream) {
     await requireFile(join(stage.dir, MANIFEST_FILE), stage.task);
   }
   for (const file of files) await requireFile(file.path, file.task);
   const inputs: Record<string, string> = {};
+  const manifests: string[] = [];
   for (const stage of upstream) {
-    inputs[`${stage.name}/${MANIFEST_FILE}`] = await sha256File(
-      join(stage.dir, MANIFEST_FILE),
-    );
+    // Read once: the hash recorded and the manifest checked against are of
+    // the same bytes, even if the upstream stage rewrites it meanwhile.
+    const bytes = await Deno.readFile(join(stage.dir, MANIFEST_FILE));
+    inputs[`${stage.name}/${MANIFEST_FILE}`] = await sha256Hex(bytes);
+    manifests.push(new TextDecoder().decode(bytes));
   }
   const hashes = await Promise.all(files.map((file) => sha256File(file.path)));
   files.forEach((file, i) => inputs[file.name] = hashes[i]);
-  return inputs;
+  return { inputs, manifests };
+}
+
+/**
+ * Check that every file this stage reads from an upstream stage has the
+ * hash that stage's manifest recorded: a file edited, replaced or left
+ * half-written by an interrupted run is refused with a one-line
+ * {@link DataError} naming the file and the task to rerun.
+ */
+async function verifyUpstream(
+  stage: UpstreamStage,
+  manifestText: string,
+): Promise<void> {
+  const label = `${stage.name}/${MANIFEST_FILE}`;
+  const rerun = `run \`${stage.task} --force\``;
+  let recorded: Record<string, string> | undefined;
+  try {
+    recorded = (JSON.parse(manifestText) as Partial<StageManifest>).outputs;
+  } catch {
+    // Reported below, as for a manifest without outputs.
+  }
+  if (!recorded || typeof recorded !== "object") {
+    throw new DataError(
+      `${join(stage.dir, MANIFEST_FILE)} is not a valid manifest; ${rerun}`,
+    );
+  }
+  const optional: string[] = [];
+  for (const file of stage.optionalFiles ?? []) {
+    if (file in recorded || await exists(join(stage.dir, file))) {
+      optional.push(file);
+    }
+  }
+  for (const file of [...stage.files, ...optional]) {
+    const path = join(stage.dir, file);
+    const expected = Object.hasOwn(recorded, file) ? recorded[file] : undefined;
+    if (expected === undefined) {
+      throw new DataError(`${path} is not recorded in ${label}; ${rerun}`);
+    }
+    let actual: string;
+    try {
+      actual = await sha256File(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new MissingInputError(`${path} is missing; ${rerun}`);
+      }
+      throw error;
+    }
+    if (actual !== expected) {
+      throw new DataError(
+        `${path} does not match ${label} (edited or left by an interrupted run); ${rerun}`,
+      );
+    }
+  }
 }
 
 /**
  * Run a stage: refuse with a {@link MissingInputError} naming the task to
  * run when an input is missing, skip when the manifest says the outputs
- * are up to date, else do the work, hash its outputs and write the
- * manifest last.
+ * are up to date, else check the upstream files it reads against their
+ * manifests, do the work, hash its outputs and write the manifest last.
  */
 export async function runStage<R, S = never>(
   spec: StageSpec<R, S>,
 ): Promise<StageRun<R, S>> {
   const t0 = performance.now();
   const startedAt = spec.startedAt ?? new Date();
-  const inputs = await hashInputs(spec.upstream ?? [], spec.inputs ?? []);
+  const upstream = spec.upstream ?? [];
+  const { inputs, manifests } = await hashInputs(upstream, spec.inputs ?? []);
   let reason = spec.rerun;
   if (reason === undefined) {
     const freshness = await checkFreshness(spec.dir, spec.params, inputs);
@@ -180,6 +250,9 @@ export async function runStage<R, S = never>(
       return { status: "up to date", manifest: freshness.manifest };
     }
     reason = freshness.reason;
+  }
+  for (const [i, stage] of upstream.entries()) {
+    await verifyUpstream(stage, manifests[i]);
   }
   const work = await spec.work({
     reason,

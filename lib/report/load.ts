@@ -32,6 +32,9 @@ export const MODEL_FILES = {
   predictions: "predictions.json",
 } as const;
 
+/** The augment stage's sample grid, in `noisy/` (read when present). */
+export const NOISY_SAMPLES_FILE = "samples.png";
+
 /** Per-image predictions on one test split, index-aligned with it. */
 export interface PredictionSet {
   /** Arg-max class per image. */
@@ -243,7 +246,7 @@ export async function loadReportInputs(
     "deno task augment",
   );
   const test = await loadNoisy(noisyDir, "test");
-  const samplesPath = join(noisyDir, "samples.png");
+  const samplesPath = join(noisyDir, NOISY_SAMPLES_FILE);
   const samplesPng = await exists(samplesPath)
     ? await Deno.readFile(samplesPath)
     : undefined;

@@ -12,6 +12,7 @@
 
 import { join, relative } from "path";
 import { runStage, writeFileAtomic } from "../core/mod.ts";
+import { NOISY_FILES } from "../data/mod.ts";
 import type { ModelName } from "../train/mod.ts";
 import { buildContent, GALLERY_SIZE } from "./content.ts";
 import { DIGIT_SCALE } from "./digits.ts";
@@ -19,6 +20,7 @@ import { renderHtml } from "./html.ts";
 import {
   findUpstream,
   loadReportInputs,
+  NOISY_SAMPLES_FILE,
   REPORT_MODELS,
   trainTask,
 } from "./load.ts";
@@ -111,11 +113,14 @@ export async function runReportStage(
         name: "noisy",
         dir: join(options.dataDir, "noisy"),
         task: "deno task augment",
+        files: [NOISY_FILES.test.images, NOISY_FILES.test.labels],
+        optionalFiles: [NOISY_SAMPLES_FILE],
       },
       ...REPORT_MODELS.filter((name) => upstream.models[name]).map((name) => ({
         name: `models/${name}`,
         dir: join(options.dataDir, "models", name),
         task: trainTask(name),
+        files: [],
       })),
     ],
     rerun: options.force ? "--force" : undefined,

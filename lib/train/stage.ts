@@ -19,7 +19,13 @@ import {
   sha256Text,
   writeJsonAtomic,
 } from "../core/mod.ts";
-import { loadMnist, loadNoisy, MNIST_FILES, takeFirst } from "../data/mod.ts";
+import {
+  loadMnist,
+  loadNoisy,
+  MNIST_FILES,
+  NOISY_FILES,
+  takeFirst,
+} from "../data/mod.ts";
 import {
   type InputStandardization,
   KERAS_PARAM_COUNTS,
@@ -129,7 +135,12 @@ export async function runTrainStage(
       limit: options.limit ?? null,
       backend: options.backend,
     },
-    upstream: [{ name: "noisy", dir: noisyDir, task: "deno task augment" }],
+    upstream: [{
+      name: "noisy",
+      dir: noisyDir,
+      task: "deno task augment",
+      files: Object.values(NOISY_FILES).flatMap((f) => [f.images, f.labels]),
+    }],
     inputs: Object.values(MNIST_FILES.test).map((file) => ({
       name: `mnist/${file}`,
       path: join(mnistDir, file),
