@@ -11,6 +11,8 @@ import assert from "assert";
 import { join, resolve } from "path";
 import { PRESETS } from "../lib/augment/config.ts";
 import { runAugmentStage } from "../lib/augment/stage.ts";
+import { readManifest } from "../lib/core/manifest.ts";
+import { runStage } from "../lib/core/stage.ts";
 import { readIdx, writeIdx } from "../lib/data/idx.ts";
 import { MNIST_FILES, NOISY_FILES, SPLITS } from "../lib/data/mnist.ts";
 import {
@@ -107,4 +109,27 @@ Deno.test({
       assert.deepEqual(await listDir(join(dataDir, "models", "dense")), []);
     });
   },
+});
+
+Deno.test("a stage cut short leaves no manifest vouching for its new outputs", async () => {
+  await withTempDir(async (dir) => {
+    const stage = (text: string, fail: boolean) =>
+      runStage({
+        stage: "example",
+        dir,
+        params: {},
+        rerun: "--force",
+        work: async () => {
+          await Deno.writeTextFile(join(dir, "a.txt"), text);
+          if (fail) throw new Error("interrupted");
+          await Deno.writeTextFile(join(dir, "b.txt"), text);
+          return { status: "done", outputs: ["a.txt", "b.txt"], value: 0 };
+        },
+      });
+    await stage("old", false);
+    assert.ok(await readManifest(dir));
+    await assert.rejects(stage("new", true), /interrupted/);
+    // a.txt is new, b.txt old: no manifest may vouch for that mix.
+    assert.equal(await readManifest(dir), undefined);
+  });
 });

@@ -234,7 +234,9 @@ async function verifyUpstream(
  * Run a stage: refuse with a {@link MissingInputError} naming the task to
  * run when an input is missing, skip when the manifest says the outputs
  * are up to date, else check the upstream files it reads against their
- * manifests, do the work, hash its outputs and write the manifest last.
+ * manifests, remove its own old manifest, do the work, hash its outputs
+ * and write the new manifest last. A run cut short thus leaves no
+ * manifest, never an old one vouching for new outputs.
  */
 export async function runStage<R, S = never>(
   spec: StageSpec<R, S>,
@@ -254,6 +256,11 @@ export async function runStage<R, S = never>(
   for (const [i, stage] of upstream.entries()) {
     await verifyUpstream(stage, manifests[i]);
   }
+  // From here the old outputs are being replaced: the old manifest must
+  // not outlive them.
+  await Deno.remove(join(spec.dir, MANIFEST_FILE)).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
   const work = await spec.work({
     reason,
     params: spec.params,
