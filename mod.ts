@@ -42,6 +42,7 @@ export {
   MNIST_FILE_NAMES,
   MNIST_MIRRORS,
   MNIST_SHA256,
+  mnistStageInputs,
   type TransferProgress,
 } from "./lib/data/fetch.ts";
 

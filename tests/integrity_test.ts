@@ -133,3 +133,64 @@ Deno.test("a stage cut short leaves no manifest vouching for its new outputs", a
     assert.equal(await readManifest(dir), undefined);
   });
 });
+
+/** Four small valid IDX files under the MNIST names (not the real ones). */
+async function writeFakeMnist(dataDir: string): Promise<void> {
+  const count = 20;
+  for (const split of SPLITS) {
+    const dir = join(dataDir, "mnist");
+    await writeIdx(join(dir, MNIST_FILES[split].images), {
+      dtype: "uint8",
+      shape: [count, 28, 28],
+      data: new Uint8Array(count * 28 * 28).map((_, i) => (i * 7) % 256),
+    });
+    await writeIdx(join(dir, MNIST_FILES[split].labels), {
+      dtype: "uint8",
+      shape: [count],
+      data: new Uint8Array(count).map((_, i) => i % 10),
+    });
+  }
+}
+
+Deno.test("augment refuses mnist/ files that are not the pinned MNIST, naming fetch --force", async () => {
+  await withTempDir(async (dataDir) => {
+    await writeFakeMnist(dataDir);
+    const output = await runScript("augment", ["--data-dir", dataDir]);
+    const lines = output.stderr.trim().split("\n");
+    assert.equal(output.code, 1, output.stderr);
+    assert.equal(lines.length, 1, output.stderr);
+    assert.match(
+      lines[0],
+      /^error: .*mnist\/train-images-idx3-ubyte\.gz: SHA-256 mismatch .*; run `deno task fetch --force`$/,
+    );
+    assert.deepEqual(await listDir(join(dataDir, "noisy")), []);
+  });
+});
+
+Deno.test({
+  name:
+    "train refuses an mnist/ test file that is not the pinned MNIST, naming fetch --force",
+  ignore: needsMnist,
+  async fn() {
+    await withTempDir(async (dataDir) => {
+      await trainableDataDir(dataDir);
+      // Replace the link (never its target) with valid but wrong labels.
+      const path = join(dataDir, "mnist", MNIST_FILES.test.labels);
+      const labels = (await readIdx(path)).data as Uint8Array;
+      await Deno.remove(path);
+      await writeIdx(path, {
+        dtype: "uint8",
+        shape: [labels.length],
+        data: labels.map((label) => (label + 1) % 10),
+      });
+      const result = await trainDense(dataDir);
+      assert.equal(result.code, 1, result.lines.join("\n"));
+      assert.equal(result.errors.length, 1, result.lines.join("\n"));
+      assert.match(
+        result.errors[0],
+        /^error: .*mnist\/t10k-labels-idx1-ubyte\.gz: SHA-256 mismatch .*; run `deno task fetch --force`$/,
+      );
+      assert.deepEqual(await listDir(join(dataDir, "models", "dense")), []);
+    });
+  },
+});

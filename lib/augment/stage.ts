@@ -31,14 +31,13 @@ import {
   MANIFEST_FILE,
   pixelStats,
   runStage,
-  type StageInputFile,
   type StageManifest,
   writeFileAtomic,
 } from "../core/mod.ts";
 import {
   loadMnist,
-  MNIST_FILES,
   type MnistSplit,
+  mnistStageInputs,
   NOISY_FILES,
   serializeIdx,
   type Split,
@@ -104,16 +103,6 @@ export type AugmentStageResult =
     images: number;
   };
 
-/** The four MNIST files, as inputs named `mnist/<file>`. */
-function mnistInputs(mnistDir: string): StageInputFile[] {
-  return SPLITS.flatMap((s) => [MNIST_FILES[s].images, MNIST_FILES[s].labels])
-    .map((file) => ({
-      name: `mnist/${file}`,
-      path: join(mnistDir, file),
-      task: "deno task fetch",
-    }));
-}
-
 /** The parameters that define the output (the stage's fingerprint). */
 export function augmentParams(
   preset: string,
@@ -146,7 +135,7 @@ export async function runAugmentStage(
     stage: "augment",
     dir: outDir,
     params: augmentParams(preset, config, seed, limit),
-    inputs: mnistInputs(mnistDir),
+    inputs: mnistStageInputs(mnistDir, SPLITS),
     rerun: options.force ? "--force" : undefined,
     work: async ({ t0 }) => {
       const loadStart = performance.now();

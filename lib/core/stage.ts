@@ -28,7 +28,7 @@
  */
 
 import { join } from "path";
-import { DataError, MissingInputError } from "./errors.ts";
+import { ChecksumError, DataError, MissingInputError } from "./errors.ts";
 import { exists } from "./fsutil.ts";
 import { sha256File, sha256Hex } from "./hash.ts";
 import {
@@ -53,6 +53,11 @@ export interface StageInputFile {
   path: string;
   /** The task that makes it, named when it is missing (`deno task fetch`). */
   task: string;
+  /**
+   * Its pinned SHA-256, when it has one (the MNIST files): any other
+   * content is refused, naming `<task> --force`.
+   */
+  sha256?: string;
 }
 
 /** An upstream stage whose output this stage reads. */
@@ -174,7 +179,17 @@ async function hashInputs(
     manifests.push(new TextDecoder().decode(bytes));
   }
   const hashes = await Promise.all(files.map((file) => sha256File(file.path)));
-  files.forEach((file, i) => inputs[file.name] = hashes[i]);
+  files.forEach((file, i) => {
+    if (file.sha256 !== undefined && hashes[i] !== file.sha256) {
+      throw new ChecksumError(
+        file.path,
+        file.sha256,
+        hashes[i],
+        `run \`${file.task} --force\``,
+      );
+    }
+    inputs[file.name] = hashes[i];
+  });
   return { inputs, manifests };
 }
 
@@ -232,7 +247,8 @@ async function verifyUpstream(
 
 /**
  * Run a stage: refuse with a {@link MissingInputError} naming the task to
- * run when an input is missing, skip when the manifest says the outputs
+ * run when an input is missing, and with a {@link ChecksumError} when an
+ * input is not its pinned file; skip when the manifest says the outputs
  * are up to date, else check the upstream files it reads against their
  * manifests, remove its own old manifest, do the work, hash its outputs
  * and write the new manifest last. A run cut short thus leaves no

@@ -22,7 +22,7 @@ import {
 import {
   loadMnist,
   loadNoisy,
-  MNIST_FILES,
+  mnistStageInputs,
   NOISY_FILES,
   takeFirst,
 } from "../data/mod.ts";
@@ -141,11 +141,7 @@ export async function runTrainStage(
       task: "deno task augment",
       files: Object.values(NOISY_FILES).flatMap((f) => [f.images, f.labels]),
     }],
-    inputs: Object.values(MNIST_FILES.test).map((file) => ({
-      name: `mnist/${file}`,
-      path: join(mnistDir, file),
-      task: "deno task fetch",
-    })),
+    inputs: mnistStageInputs(mnistDir, ["test"]),
     rerun: options.resume ? "--resume" : options.force ? "--force" : undefined,
     work: async ({ reason, params, inputs }) => {
       log(`train:${options.model}: training (${reason})`);
