@@ -20,6 +20,7 @@ import { renderHtml } from "./html.ts";
 import {
   findUpstream,
   loadReportInputs,
+  MODEL_FILES,
   NOISY_SAMPLES_FILE,
   REPORT_MODELS,
   trainTask,
@@ -120,7 +121,7 @@ export async function runReportStage(
         name: `models/${name}`,
         dir: join(options.dataDir, "models", name),
         task: trainTask(name),
-        files: [],
+        files: Object.values(MODEL_FILES),
       })),
     ],
     rerun: options.force ? "--force" : undefined,
