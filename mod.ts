@@ -237,6 +237,7 @@ export {
   FetchError,
   type IdxErrorKind,
   IdxFormatError,
+  LockedError,
   MissingInputError,
   NoisyMnistError,
   UsageError,
@@ -258,5 +259,6 @@ export {
   type StageWork,
   type UpstreamStage,
 } from "./lib/core/stage.ts";
+export { type FolderLock, LOCK_FILE, lockFolder } from "./lib/core/lock.ts";
 export { sha256File, sha256Hex, sha256Text } from "./lib/core/hash.ts";
 export { writeFileAtomic, writeJsonAtomic } from "./lib/core/fsutil.ts";

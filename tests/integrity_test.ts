@@ -11,10 +11,13 @@ import assert from "assert";
 import { join, resolve } from "path";
 import { PRESETS } from "../lib/augment/config.ts";
 import { runAugmentStage } from "../lib/augment/stage.ts";
+import { LockedError } from "../lib/core/errors.ts";
+import { lockFolder } from "../lib/core/lock.ts";
 import { readManifest } from "../lib/core/manifest.ts";
 import { runStage } from "../lib/core/stage.ts";
 import { readIdx, writeIdx } from "../lib/data/idx.ts";
 import { MNIST_FILES, NOISY_FILES, SPLITS } from "../lib/data/mnist.ts";
+import { writeReportFixture } from "./fixtures_report.ts";
 import {
   listDir,
   MNIST_DIR,
@@ -193,4 +196,87 @@ Deno.test({
       assert.deepEqual(await listDir(join(dataDir, "models", "dense")), []);
     });
   },
+});
+
+/**
+ * Another process that locks `dir` as a stage run does (flock on
+ * `<dir>/.lock` holding its pid) and keeps it until killed.
+ */
+async function holdLock(dir: string): Promise<Deno.ChildProcess> {
+  const lockModule = new URL("../lib/core/lock.ts", import.meta.url).href;
+  const holder = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { lockFolder } from ${JSON.stringify(lockModule)};
+await lockFolder(${JSON.stringify(dir)});
+console.log("locked");
+setTimeout(() => {}, 120_000);`,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = holder.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let seen = "";
+  while (!seen.includes("locked")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the lock holder exited");
+    seen += value;
+  }
+  reader.releaseLock();
+  return holder;
+}
+
+Deno.test("a stage refuses a folder another running process holds, and takes over a dead one's lock", async () => {
+  await withTempDir(async (dataDir) => {
+    await writeReportFixture(dataDir);
+    const reportDir = join(dataDir, "report");
+    const lock = join(reportDir, ".lock");
+    const report = () => runScript("report", ["--data-dir", dataDir]);
+
+    const holder = await holdLock(reportDir);
+    let killed = false;
+    try {
+      assert.equal(await Deno.readTextFile(lock), `${holder.pid}\n`);
+      const refused = await report();
+      assert.equal(refused.code, 1, refused.stderr);
+      const lines = refused.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, refused.stderr);
+      assert.equal(
+        lines[0],
+        `error: ${reportDir} is in use by process ${holder.pid} (${lock}); wait for that run to finish`,
+      );
+      assert.deepEqual(await listDir(reportDir), [".lock"]);
+
+      // The holder dies without cleaning up: its lock file stays, stale.
+      holder.kill("SIGKILL");
+      await holder.status;
+      killed = true;
+      assert.equal(await Deno.readTextFile(lock), `${holder.pid}\n`);
+      const built = await report();
+      assert.equal(built.code, 0, built.stderr);
+      assert.ok(!(await listDir(reportDir)).includes(".lock"));
+    } finally {
+      if (!killed) {
+        holder.kill("SIGKILL");
+        await holder.status;
+      }
+      await holder.stdout.cancel().catch(() => {});
+    }
+  });
+});
+
+Deno.test("a second lock on a folder in the same process is refused until the first is released", async () => {
+  await withTempDir(async (dir) => {
+    const first = await lockFolder(dir);
+    await assert.rejects(
+      lockFolder(dir),
+      (error: unknown) =>
+        error instanceof LockedError &&
+        error.message.includes(`in use by process ${Deno.pid}`),
+    );
+    await first.release();
+    assert.deepEqual(await listDir(dir), []);
+    await (await lockFolder(dir)).release();
+  });
 });

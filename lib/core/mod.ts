@@ -7,6 +7,7 @@
 export * from "./errors.ts";
 export * from "./fsutil.ts";
 export * from "./hash.ts";
+export * from "./lock.ts";
 export * from "./manifest.ts";
 export * from "./pixel_stats.ts";
 export * from "./progress.ts";

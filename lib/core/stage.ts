@@ -30,6 +30,7 @@
 import { join } from "path";
 import { ChecksumError, DataError, MissingInputError } from "./errors.ts";
 import { exists } from "./fsutil.ts";
+import { lockFolder } from "./lock.ts";
 import { sha256File, sha256Hex } from "./hash.ts";
 import {
   checkFreshness,
@@ -161,14 +162,20 @@ interface HashedInputs {
   manifests: string[];
 }
 
-async function hashInputs(
+async function requireInputs(
   upstream: readonly UpstreamStage[],
   files: readonly StageInputFile[],
-): Promise<HashedInputs> {
+): Promise<void> {
   for (const stage of upstream) {
     await requireFile(join(stage.dir, MANIFEST_FILE), stage.task);
   }
   for (const file of files) await requireFile(file.path, file.task);
+}
+
+async function hashInputs(
+  upstream: readonly UpstreamStage[],
+  files: readonly StageInputFile[],
+): Promise<HashedInputs> {
   const inputs: Record<string, string> = {};
   const manifests: string[] = [];
   for (const stage of upstream) {
@@ -247,8 +254,9 @@ async function verifyUpstream(
 
 /**
  * Run a stage: refuse with a {@link MissingInputError} naming the task to
- * run when an input is missing, and with a {@link ChecksumError} when an
- * input is not its pinned file; skip when the manifest says the outputs
+ * run when an input is missing, with a `LockedError` while another run
+ * uses the stage's folder (see `lock.ts`), and with a {@link ChecksumError} when
+ * an input is not its pinned file; skip when the manifest says the outputs
  * are up to date, else check the upstream files it reads against their
  * manifests, remove its own old manifest, do the work, hash its outputs
  * and write the new manifest last. A run cut short thus leaves no
@@ -259,6 +267,21 @@ export async function runStage<R, S = never>(
 ): Promise<StageRun<R, S>> {
   const t0 = performance.now();
   const startedAt = spec.startedAt ?? new Date();
+  await requireInputs(spec.upstream ?? [], spec.inputs ?? []);
+  const lock = await lockFolder(spec.dir);
+  try {
+    return await runLocked(spec, t0, startedAt);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** {@link runStage} from hashing on, with the folder locked. */
+async function runLocked<R, S>(
+  spec: StageSpec<R, S>,
+  t0: number,
+  startedAt: Date,
+): Promise<StageRun<R, S>> {
   const upstream = spec.upstream ?? [];
   const { inputs, manifests } = await hashInputs(upstream, spec.inputs ?? []);
   let reason = spec.rerun;
