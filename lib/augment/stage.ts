@@ -121,8 +121,9 @@ export function augmentParams(
 
 /**
  * Run the augment stage (see the module doc). Throws
- * `MissingInputError` when `mnist/` is incomplete and `UsageError` for an
- * invalid config.
+ * `MissingInputError` when `mnist/` is incomplete, `ChecksumError` when a
+ * file there is not the pinned MNIST one, `LockedError` while another run
+ * writes `noisy/`, and `UsageError` for an invalid config.
  */
 export async function runAugmentStage(
   options: AugmentStageOptions,

@@ -87,7 +87,8 @@ async function listFiles(dir: string, root = dir): Promise<string[]> {
 /**
  * Build the report, or skip it when its manifest matches today's inputs
  * and parameters. Refuses with a MissingInputError when there is nothing
- * to report (no noisy dataset, or no trained model).
+ * to report (no noisy dataset, or no trained model), and with a DataError
+ * when a file it reads does not match its stage's manifest.
  *
  * @example
  * ```ts

@@ -116,7 +116,9 @@ export type TrainStageResult =
 
 /**
  * Run the training stage for one model, skipping it when its manifest
- * matches today's parameters and inputs.
+ * matches today's parameters and inputs. Before training it checks the
+ * noisy/ files against noisy/manifest.json and the mnist/ test files
+ * against the pinned MNIST hashes, and loads every split it will use.
  */
 export async function runTrainStage(
   options: TrainStageOptions,
