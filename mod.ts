@@ -42,6 +42,7 @@ export {
   MNIST_FILE_NAMES,
   MNIST_MIRRORS,
   MNIST_SHA256,
+  mnistStageInputs,
   type TransferProgress,
 } from "./lib/data/fetch.ts";
 
@@ -234,6 +235,7 @@ export {
   FetchError,
   type IdxErrorKind,
   IdxFormatError,
+  LockedError,
   MissingInputError,
   NoisyMnistError,
   UsageError,
@@ -245,5 +247,16 @@ export {
   type StageManifest,
   type ToolVersions,
 } from "./lib/core/manifest.ts";
+export {
+  type JsonObject,
+  runStage,
+  type StageContext,
+  type StageInputFile,
+  type StageRun,
+  type StageSpec,
+  type StageWork,
+  type UpstreamStage,
+} from "./lib/core/stage.ts";
+export { type FolderLock, LOCK_FILE, lockFolder } from "./lib/core/lock.ts";
 export { sha256File, sha256Hex, sha256Text } from "./lib/core/hash.ts";
 export { writeFileAtomic, writeJsonAtomic } from "./lib/core/fsutil.ts";

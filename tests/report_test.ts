@@ -10,7 +10,8 @@
 
 import assert from "assert";
 import { join } from "path";
-import { MissingInputError } from "../lib/core/errors.ts";
+import { DataError, MissingInputError } from "../lib/core/errors.ts";
+import { sha256File } from "../lib/core/hash.ts";
 import {
   checkReportInBrowser,
   CHROMIUM_PATH,
@@ -158,6 +159,57 @@ Deno.test("report: a second run is up to date; --force and new inputs rebuild", 
       "built",
     );
   });
+});
+
+Deno.test("report: refuses a model file edited after training, naming the task to rerun", async () => {
+  await withTempDir(async (dir) => {
+    await writeReportFixture(dir);
+    const path = join(dir, "models", "cnn", "metrics.json");
+    const metrics = JSON.parse(await Deno.readTextFile(path));
+    metrics.test.noisy.accuracy = 0.9999;
+    await Deno.writeTextFile(path, JSON.stringify(metrics, null, 2) + "\n");
+    await assert.rejects(
+      runReportStage({ dataDir: dir, ...quiet }),
+      (error: unknown) =>
+        error instanceof DataError &&
+        error.message ===
+          `${path} does not match models/cnn/manifest.json (edited or left by an interrupted run); run \`deno task train:cnn --force\``,
+    );
+    assert.equal(
+      await Deno.stat(join(dir, "report", "index.html")).catch(() => null),
+      null,
+      "no report shows the edited number",
+    );
+  });
+});
+
+Deno.test("report: predictions outside 0–9 are a data error", async () => {
+  for (const bad of [10, -1, 2.5]) {
+    await withTempDir(async (dir) => {
+      await writeReportFixture(dir);
+      const modelDir = join(dir, "models", "dense");
+      const path = join(modelDir, "predictions.json");
+      const predictions = JSON.parse(await Deno.readTextFile(path));
+      predictions.noisy.predicted[3] = bad;
+      await Deno.writeTextFile(path, JSON.stringify(predictions));
+      // The manifest vouches for the file: only the range check can tell.
+      const manifestPath = join(modelDir, "manifest.json");
+      const manifest = JSON.parse(await Deno.readTextFile(manifestPath));
+      manifest.outputs["predictions.json"] = await sha256File(path);
+      await Deno.writeTextFile(manifestPath, JSON.stringify(manifest));
+      await assert.rejects(
+        runReportStage({ dataDir: dir, ...quiet }),
+        (error: unknown) =>
+          error instanceof DataError &&
+          error.message.startsWith(`${path}: `) &&
+          error.message.includes(`${bad}`) &&
+          error.message.includes("0–9") &&
+          error.message.endsWith("run `deno task train:dense --force`") &&
+          !error.message.includes("\n"),
+        `predicted ${bad}`,
+      );
+    });
+  }
 });
 
 Deno.test("report: with only the CNN it names the missing dense net", async () => {

@@ -26,29 +26,25 @@ import {
   validateAugmentConfig,
 } from "./config.ts";
 import { AugmentPool, defaultWorkerCount } from "./pool.ts";
-import { MissingInputError } from "../core/mod.ts";
-import { encodeGrayPng, exists, writeFileAtomic } from "../core/mod.ts";
-import { sha256Hex } from "../core/mod.ts";
-import { serializeIdx } from "../data/mod.ts";
 import {
-  checkFreshness,
-  denoVersions,
-  hashFiles,
+  encodeGrayPng,
   type Json,
   MANIFEST_FILE,
+  pixelStats,
+  runStage,
   type StageManifest,
-  writeManifest,
+  writeFileAtomic,
 } from "../core/mod.ts";
 import {
   loadMnist,
-  MNIST_FILES,
   type MnistSplit,
+  mnistStageInputs,
   NOISY_FILES,
+  serializeIdx,
   type Split,
   SPLITS,
   takeFirst,
 } from "../data/mod.ts";
-import { pixelStats } from "../core/mod.ts";
 import { sampleGrid } from "./samples.ts";
 
 /**
@@ -108,30 +104,6 @@ export type AugmentStageResult =
     images: number;
   };
 
-function mnistInputName(file: string): string {
-  return `mnist/${file}`;
-}
-
-/** SHA-256 of the four MNIST inputs, or a hint to run the fetch stage. */
-async function hashInputs(mnistDir: string): Promise<Record<string, string>> {
-  const names = SPLITS.flatMap((s) => [
-    MNIST_FILES[s].images,
-    MNIST_FILES[s].labels,
-  ]);
-  for (const name of names) {
-    const path = join(mnistDir, name);
-    if (!(await exists(path))) {
-      throw new MissingInputError(
-        `${path} is missing; run \`deno task fetch\` first`,
-      );
-    }
-  }
-  const hashes = await hashFiles(mnistDir, names);
-  return Object.fromEntries(
-    Object.entries(hashes).map(([name, hash]) => [mnistInputName(name), hash]),
-  );
-}
-
 /** The parameters that define the output (the stage's fingerprint). */
 export function augmentParams(
   preset: string,
@@ -150,100 +122,103 @@ export function augmentParams(
 
 /**
  * Run the augment stage (see the module doc). Throws
- * `MissingInputError` when `mnist/` is incomplete and `UsageError` for an
- * invalid config.
+ * `MissingInputError` when `mnist/` is incomplete, `ChecksumError` when a
+ * file there is not the pinned MNIST one, `LockedError` while another run
+ * writes `noisy/`, and `UsageError` for an invalid config.
  */
 export async function runAugmentStage(
   options: AugmentStageOptions,
 ): Promise<AugmentStageResult> {
-  const started = performance.now();
-  const startedAt = new Date().toISOString();
   const { dataDir, preset, config, seed, limit } = options;
   validateAugmentConfig(config);
   const mnistDir = join(dataDir, "mnist");
   const outDir = join(dataDir, "noisy");
-  const inputs = await hashInputs(mnistDir);
-  const params = augmentParams(preset, config, seed, limit);
-  let reason = "--force";
-  if (!options.force) {
-    const freshness = await checkFreshness(outDir, params, inputs);
-    if (freshness.upToDate) {
-      return { status: "up to date", manifest: freshness.manifest, outDir };
-    }
-    reason = freshness.reason;
-  }
-
-  const loadStart = performance.now();
-  const clean = {} as Record<Split, MnistSplit>;
-  await Promise.all(SPLITS.map(async (split) => {
-    const full = await loadMnist(mnistDir, split);
-    clean[split] = limit === undefined ? full : takeFirst(full, limit);
-  }));
-
-  const transformStart = performance.now();
-  const noisy = {} as Record<Split, MnistSplit>;
-  const pool = new AugmentPool(options.workers ?? defaultWorkerCount());
-  try {
-    for (const split of SPLITS) {
-      noisy[split] = await pool.augmentSplit(
-        clean[split],
-        split,
-        config,
-        seed,
-        (done) => options.onProgress?.(split, done, clean[split].count),
-      );
-    }
-  } finally {
-    pool.close();
-  }
-
-  const gzipStart = performance.now();
-  const files = new Map<string, Uint8Array>();
-  await Promise.all(SPLITS.map(async (split) => {
-    const { images, labels, count, rows, cols } = noisy[split];
-    const [imageBytes, labelBytes] = await Promise.all([
-      serializeIdx(
-        { dtype: "uint8", shape: [count, rows, cols], data: images },
-        true,
-      ),
-      serializeIdx({ dtype: "uint8", shape: [count], data: labels }, true),
-    ]);
-    files.set(NOISY_FILES[split].images, imageBytes);
-    files.set(NOISY_FILES[split].labels, labelBytes);
-  }));
-
-  const writeStart = performance.now();
-  files.set(SAMPLES_FILE, encodeGrayPng(sampleGrid(clean.test, noisy.test)));
-  const outputs: Record<string, string> = {};
-  // Sorted, so the manifest's key order is the same run after run.
-  for (const name of [...files.keys()].sort()) {
-    const bytes = files.get(name)!;
-    await writeFileAtomic(join(outDir, name), bytes);
-    outputs[name] = await sha256Hex(bytes);
-  }
-  const ended = performance.now();
-  const timings: AugmentTimings = {
-    load: (transformStart - loadStart) / 1000,
-    transform: (gzipStart - transformStart) / 1000,
-    gzip: (writeStart - gzipStart) / 1000,
-    write: (ended - writeStart) / 1000,
-    total: (ended - started) / 1000,
-  };
-  const images = SPLITS.reduce((n, split) => n + clean[split].count, 0);
-  const manifest: StageManifest = {
+  const run = await runStage({
     stage: "augment",
-    params,
-    inputs,
-    outputs,
-    versions: denoVersions(),
-    startedAt,
-    seconds: timings.total,
-    results: augmentResults(clean, noisy, timings, images, pool.workers),
+    dir: outDir,
+    params: augmentParams(preset, config, seed, limit),
+    inputs: mnistStageInputs(mnistDir, SPLITS),
+    rerun: options.force ? "--force" : undefined,
+    work: async ({ t0 }) => {
+      const loadStart = performance.now();
+      const clean = {} as Record<Split, MnistSplit>;
+      await Promise.all(SPLITS.map(async (split) => {
+        const full = await loadMnist(mnistDir, split);
+        clean[split] = limit === undefined ? full : takeFirst(full, limit);
+      }));
+
+      const transformStart = performance.now();
+      const noisy = {} as Record<Split, MnistSplit>;
+      const pool = new AugmentPool(options.workers ?? defaultWorkerCount());
+      try {
+        for (const split of SPLITS) {
+          noisy[split] = await pool.augmentSplit(
+            clean[split],
+            split,
+            config,
+            seed,
+            (done) => options.onProgress?.(split, done, clean[split].count),
+          );
+        }
+      } finally {
+        pool.close();
+      }
+
+      const gzipStart = performance.now();
+      const files = new Map<string, Uint8Array>();
+      await Promise.all(SPLITS.map(async (split) => {
+        const { images, labels, count, rows, cols } = noisy[split];
+        const [imageBytes, labelBytes] = await Promise.all([
+          serializeIdx(
+            { dtype: "uint8", shape: [count, rows, cols], data: images },
+            true,
+          ),
+          serializeIdx({ dtype: "uint8", shape: [count], data: labels }, true),
+        ]);
+        files.set(NOISY_FILES[split].images, imageBytes);
+        files.set(NOISY_FILES[split].labels, labelBytes);
+      }));
+
+      const writeStart = performance.now();
+      files.set(
+        SAMPLES_FILE,
+        encodeGrayPng(sampleGrid(clean.test, noisy.test)),
+      );
+      // Sorted, so the manifest's key order is the same run after run.
+      const outputs = [...files.keys()].sort();
+      for (const name of outputs) {
+        await writeFileAtomic(join(outDir, name), files.get(name)!);
+      }
+      const ended = performance.now();
+      const timings: AugmentTimings = {
+        load: (transformStart - loadStart) / 1000,
+        transform: (gzipStart - transformStart) / 1000,
+        gzip: (writeStart - gzipStart) / 1000,
+        write: (ended - writeStart) / 1000,
+        total: (ended - t0) / 1000,
+      };
+      const images = SPLITS.reduce((n, split) => n + clean[split].count, 0);
+      return {
+        status: "done",
+        outputs,
+        seconds: timings.total,
+        results: augmentResults(clean, noisy, timings, images, pool.workers),
+        value: { timings, images },
+      };
+    },
+  });
+  if (run.status === "up to date") {
+    return { status: "up to date", manifest: run.manifest, outDir };
+  }
+  const { timings, images } = run.value;
+  return {
+    status: "augmented",
+    manifest: run.manifest,
+    outDir,
+    reason: run.reason,
+    timings,
+    images,
   };
-  // The manifest goes last: a run cut short leaves outputs that do not
-  // match the old manifest's hashes, so the next run redoes the stage.
-  await writeManifest(outDir, manifest);
-  return { status: "augmented", manifest, outDir, reason, timings, images };
 }
 
 function statsJson(splits: Record<Split, MnistSplit>): { [key: string]: Json } {

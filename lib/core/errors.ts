@@ -93,3 +93,6 @@ export class MissingInputError extends NoisyMnistError {}
 
 /** A download that failed on every mirror. */
 export class FetchError extends NoisyMnistError {}
+
+/** A stage folder in use by another running process (its lock is live). */
+export class LockedError extends NoisyMnistError {}

@@ -14,8 +14,8 @@
 import { join } from "path";
 import { ChecksumError, FetchError } from "../core/mod.ts";
 import { sha256File, sha256Hex } from "../core/mod.ts";
-import { exists, writeFileAtomic } from "../core/mod.ts";
-import { MNIST_FILES } from "./mnist.ts";
+import { exists, type StageInputFile, writeFileAtomic } from "../core/mod.ts";
+import { MNIST_FILES, type Split } from "./mnist.ts";
 
 /** SHA-256 of the original MNIST files (as published, gzip'd). */
 export const MNIST_SHA256: Readonly<Record<string, string>> = {
@@ -31,6 +31,26 @@ export const MNIST_SHA256: Readonly<Record<string, string>> = {
 
 /** The four file names, in fetch order. */
 export const MNIST_FILE_NAMES: readonly string[] = Object.keys(MNIST_SHA256);
+
+/**
+ * The MNIST files of `splits` as inputs of a stage (named `mnist/<file>`,
+ * pinned to {@link MNIST_SHA256}): a stage that reads them refuses any
+ * other content and names `deno task fetch --force`.
+ */
+export function mnistStageInputs(
+  mnistDir: string,
+  splits: readonly Split[],
+): StageInputFile[] {
+  return splits.flatMap((split) => [
+    MNIST_FILES[split].images,
+    MNIST_FILES[split].labels,
+  ]).map((file) => ({
+    name: `mnist/${file}`,
+    path: join(mnistDir, file),
+    task: "deno task fetch",
+    sha256: MNIST_SHA256[file],
+  }));
+}
 
 /**
  * Public HTTPS mirrors of the original files, tried in order: the one the

@@ -12,7 +12,7 @@ import { DataError, MissingInputError } from "../core/mod.ts";
 import { exists } from "../core/mod.ts";
 import { sha256File } from "../core/mod.ts";
 import { MANIFEST_FILE, type StageManifest } from "../core/mod.ts";
-import { loadNoisy, type MnistSplit } from "../data/mod.ts";
+import { loadNoisy, type MnistSplit, NUM_CLASSES } from "../data/mod.ts";
 // Type-only imports: models.ts and train_stage.ts load TensorFlow.js, which
 // a stage that only reads JSON and PNGs should not pay for.
 import type { ModelName } from "../train/mod.ts";
@@ -31,6 +31,9 @@ export const MODEL_FILES = {
   history: "history.json",
   predictions: "predictions.json",
 } as const;
+
+/** The augment stage's sample grid, in `noisy/` (read when present). */
+export const NOISY_SAMPLES_FILE = "samples.png";
 
 /** Per-image predictions on one test split, index-aligned with it. */
 export interface PredictionSet {
@@ -173,18 +176,43 @@ async function readJson<T>(path: string, task: string): Promise<T> {
   }
 }
 
+/** Index of the first value that is not an integer 0–9, or -1. */
+function firstNonDigit(values: readonly unknown[]): number {
+  return values.findIndex((v) =>
+    typeof v !== "number" || !Number.isInteger(v) || v < 0 ||
+    v >= NUM_CLASSES
+  );
+}
+
 function checkPredictions(
   path: string,
+  split: "noisy" | "clean",
   set: PredictionSet | undefined,
-  count: number,
+  count: number | undefined,
   task: string,
 ): void {
   if (
-    !set || !Array.isArray(set.predicted) ||
-    set.predicted.length !== count || set.confidence?.length !== count
+    !set || !Array.isArray(set.predicted) || !Array.isArray(set.confidence) ||
+    set.predicted.length !== count || set.confidence.length !== count
   ) {
     throw new DataError(
-      `${path}: predictions do not match the ${count}-image noisy test split; run \`${task}\` again`,
+      `${path}: predictions do not match the ${count}-image ${split} test split; run \`${task}\` again`,
+    );
+  }
+  const bad = firstNonDigit(set.predicted);
+  if (bad >= 0) {
+    throw new DataError(
+      `${path}: ${split} prediction ${
+        JSON.stringify(set.predicted[bad])
+      } at index ${bad} is not a digit 0–9; run \`${task}\``,
+    );
+  }
+  const badConfidence = set.confidence.find((c) =>
+    typeof c !== "number" || !(c >= 0 && c <= 1)
+  );
+  if (badConfidence !== undefined) {
+    throw new DataError(
+      `${path}: ${split} confidence ${badConfidence} is not in [0, 1]; run \`${task}\``,
     );
   }
 }
@@ -204,7 +232,20 @@ export async function loadModel(
     readJson<StageManifest>(join(dir, MANIFEST_FILE), task),
   ]);
   const predictionsPath = join(dir, MODEL_FILES.predictions);
-  checkPredictions(predictionsPath, predictions.noisy, noisyCount, task);
+  checkPredictions(
+    predictionsPath,
+    "noisy",
+    predictions.noisy,
+    noisyCount,
+    task,
+  );
+  checkPredictions(
+    predictionsPath,
+    "clean",
+    predictions.clean,
+    metrics.test?.clean?.count,
+    task,
+  );
   if (metrics.test?.noisy?.count !== noisyCount) {
     throw new DataError(
       `${
@@ -243,7 +284,7 @@ export async function loadReportInputs(
     "deno task augment",
   );
   const test = await loadNoisy(noisyDir, "test");
-  const samplesPath = join(noisyDir, "samples.png");
+  const samplesPath = join(noisyDir, NOISY_SAMPLES_FILE);
   const samplesPng = await exists(samplesPath)
     ? await Deno.readFile(samplesPath)
     : undefined;

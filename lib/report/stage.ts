@@ -11,20 +11,20 @@
  */
 
 import { join, relative } from "path";
-import { writeFileAtomic } from "../core/mod.ts";
-import {
-  checkFreshness,
-  denoVersions,
-  hashFiles,
-  type Json,
-  type StageManifest,
-  writeManifest,
-} from "../core/mod.ts";
+import { runStage, writeFileAtomic } from "../core/mod.ts";
+import { NOISY_FILES } from "../data/mod.ts";
 import type { ModelName } from "../train/mod.ts";
 import { buildContent, GALLERY_SIZE } from "./content.ts";
 import { DIGIT_SCALE } from "./digits.ts";
 import { renderHtml } from "./html.ts";
-import { findUpstream, loadReportInputs, upstreamHashes } from "./load.ts";
+import {
+  findUpstream,
+  loadReportInputs,
+  MODEL_FILES,
+  NOISY_SAMPLES_FILE,
+  REPORT_MODELS,
+  trainTask,
+} from "./load.ts";
 import { chartFile, renderMarkdown, SAMPLES_FILE } from "./markdown.ts";
 
 /**
@@ -87,7 +87,8 @@ async function listFiles(dir: string, root = dir): Promise<string[]> {
 /**
  * Build the report, or skip it when its manifest matches today's inputs
  * and parameters. Refuses with a MissingInputError when there is nothing
- * to report (no noisy dataset, or no trained model).
+ * to report (no noisy dataset, or no trained model), and with a DataError
+ * when a file it reads does not match its stage's manifest.
  *
  * @example
  * ```ts
@@ -98,79 +99,94 @@ async function listFiles(dir: string, root = dir): Promise<string[]> {
 export async function runReportStage(
   options: ReportStageOptions,
 ): Promise<ReportStageResult> {
-  const started = options.now ?? new Date();
-  const t0 = performance.now();
   const log = options.onLog ?? (() => {});
   const dir = reportDir(options.dataDir);
   const upstream = await findUpstream(options.dataDir);
-  const inputs = await upstreamHashes(upstream);
-  const params: { [key: string]: Json } = {
-    version: REPORT_VERSION,
-    gallerySize: GALLERY_SIZE,
-    digitScale: DIGIT_SCALE,
-  };
-  if (!options.force) {
-    const freshness = await checkFreshness(dir, params, inputs);
-    if (freshness.upToDate) return { status: "up to date", dir };
-  }
-
-  const data = await loadReportInputs(options.dataDir, upstream);
-  for (const name of data.missing) {
-    log(`report: ${name} is not trained; run \`deno task train:${name}\``);
-  }
-  const content = await buildContent(data, {
-    upstreamHashes: inputs,
-    now: started,
-  });
-
-  const files = new Map<string, Uint8Array | string>();
-  const charts = [
-    content.accuracyChart,
-    ...content.learningCharts,
-    ...content.confusionCharts,
-    content.perClassChart,
-  ];
-  for (const chart of charts) files.set(chartFile(chart), chart.svg);
-  for (const gallery of content.galleries) {
-    for (const tile of gallery.tiles) files.set(tile.file, tile.png);
-  }
-  if (content.data.samplesPng) {
-    files.set(SAMPLES_FILE, content.data.samplesPng);
-  }
-  // Figures first, pages last: a page never points at a figure not yet
-  // written.
-  for (const [name, bytes] of files) {
-    await writeFileAtomic(join(dir, name), bytes);
-  }
-  await writeFileAtomic(join(dir, REPORT_FILES.html), renderHtml(content));
-  await writeFileAtomic(
-    join(dir, REPORT_FILES.markdown),
-    renderMarkdown(content),
-  );
-  // Figures of an earlier report (another model's gallery…) would linger
-  // and mislead a reader browsing the folder.
-  const figuresDir = join(dir, REPORT_FILES.figures);
-  for (const name of await listFiles(figuresDir)) {
-    const path = join(REPORT_FILES.figures, name);
-    if (!files.has(path)) await Deno.remove(join(dir, path));
-  }
-
-  const written = [REPORT_FILES.html, REPORT_FILES.markdown, ...files.keys()];
-  const manifest: StageManifest = {
+  const run = await runStage({
     stage: "report",
-    params,
-    inputs,
-    outputs: await hashFiles(dir, written),
-    versions: denoVersions(),
-    startedAt: started.toISOString(),
-    seconds: (performance.now() - t0) / 1000,
-    results: {
-      models: data.models.map((m) => m.name),
-      missing: data.missing,
-      charts: charts.length,
-      digits: content.galleries.reduce((n, g) => n + g.tiles.length, 0),
+    dir,
+    params: {
+      version: REPORT_VERSION,
+      gallerySize: GALLERY_SIZE,
+      digitScale: DIGIT_SCALE,
     },
-  };
-  await writeManifest(dir, manifest);
-  return { status: "built", dir, files: written, missing: data.missing };
+    upstream: [
+      {
+        name: "noisy",
+        dir: join(options.dataDir, "noisy"),
+        task: "deno task augment",
+        files: [NOISY_FILES.test.images, NOISY_FILES.test.labels],
+        optionalFiles: [NOISY_SAMPLES_FILE],
+      },
+      ...REPORT_MODELS.filter((name) => upstream.models[name]).map((name) => ({
+        name: `models/${name}`,
+        dir: join(options.dataDir, "models", name),
+        task: trainTask(name),
+        files: Object.values(MODEL_FILES),
+      })),
+    ],
+    rerun: options.force ? "--force" : undefined,
+    startedAt: options.now,
+    work: async ({ inputs, startedAt }) => {
+      const data = await loadReportInputs(options.dataDir, upstream);
+      for (const name of data.missing) {
+        log(`report: ${name} is not trained; run \`deno task train:${name}\``);
+      }
+      const content = await buildContent(data, {
+        upstreamHashes: inputs,
+        now: startedAt,
+      });
+
+      const files = new Map<string, Uint8Array | string>();
+      const charts = [
+        content.accuracyChart,
+        ...content.learningCharts,
+        ...content.confusionCharts,
+        content.perClassChart,
+      ];
+      for (const chart of charts) files.set(chartFile(chart), chart.svg);
+      for (const gallery of content.galleries) {
+        for (const tile of gallery.tiles) files.set(tile.file, tile.png);
+      }
+      if (content.data.samplesPng) {
+        files.set(SAMPLES_FILE, content.data.samplesPng);
+      }
+      // Figures first, pages last: a page never points at a figure not yet
+      // written.
+      for (const [name, bytes] of files) {
+        await writeFileAtomic(join(dir, name), bytes);
+      }
+      await writeFileAtomic(join(dir, REPORT_FILES.html), renderHtml(content));
+      await writeFileAtomic(
+        join(dir, REPORT_FILES.markdown),
+        renderMarkdown(content),
+      );
+      // Figures of an earlier report (another model's gallery…) would
+      // linger and mislead a reader browsing the folder.
+      const figuresDir = join(dir, REPORT_FILES.figures);
+      for (const name of await listFiles(figuresDir)) {
+        const path = join(REPORT_FILES.figures, name);
+        if (!files.has(path)) await Deno.remove(join(dir, path));
+      }
+
+      const written = [
+        REPORT_FILES.html,
+        REPORT_FILES.markdown,
+        ...files.keys(),
+      ];
+      return {
+        status: "done",
+        outputs: written,
+        results: {
+          models: data.models.map((m) => m.name),
+          missing: data.missing,
+          charts: charts.length,
+          digits: content.galleries.reduce((n, g) => n + g.tiles.length, 0),
+        },
+        value: { files: written, missing: data.missing },
+      };
+    },
+  });
+  if (run.status === "up to date") return { status: "up to date", dir };
+  return { status: "built", dir, ...run.value };
 }

@@ -11,19 +11,21 @@ import { join } from "path";
 import { tf } from "../core/mod.ts";
 import { type BackendName, initBackend } from "../kernels/mod.ts";
 import { evaluateSplit, type SplitMetrics } from "../evaluate/mod.ts";
-import { exists, writeJsonAtomic } from "../core/mod.ts";
-import { sha256File, sha256Text } from "../core/mod.ts";
 import {
   canonicalJson,
-  checkFreshness,
-  denoVersions,
-  hashFiles,
+  exists,
   type Json,
-  MANIFEST_FILE,
-  type StageManifest,
-  writeManifest,
+  runStage,
+  sha256Text,
+  writeJsonAtomic,
 } from "../core/mod.ts";
-import { loadMnist, loadNoisy, MNIST_FILES, takeFirst } from "../data/mod.ts";
+import {
+  loadMnist,
+  loadNoisy,
+  mnistStageInputs,
+  NOISY_FILES,
+  takeFirst,
+} from "../data/mod.ts";
 import {
   type InputStandardization,
   KERAS_PARAM_COUNTS,
@@ -32,7 +34,6 @@ import {
 import { saveModel } from "./model_io.ts";
 import type { Recipe } from "./recipes.ts";
 import { type BatchProgress, type EpochRecord, train } from "./train.ts";
-import { MissingInputError } from "../core/mod.ts";
 
 /** The files a training stage writes, besides the model. */
 export const TRAIN_OUTPUTS = {
@@ -115,165 +116,160 @@ export type TrainStageResult =
 
 /**
  * Run the training stage for one model, skipping it when its manifest
- * matches today's parameters and inputs.
+ * matches today's parameters and inputs. Before training it checks the
+ * noisy/ files against noisy/manifest.json and the mnist/ test files
+ * against the pinned MNIST hashes, and loads every split it will use.
  */
 export async function runTrainStage(
   options: TrainStageOptions,
 ): Promise<TrainStageResult> {
-  const started = new Date();
-  const t0 = performance.now();
   const log = options.onLog ?? (() => {});
   const noisyDir = join(options.dataDir, "noisy");
   const mnistDir = join(options.dataDir, "mnist");
   const dir = join(options.dataDir, "models", options.model);
-  const noisyManifest = join(noisyDir, MANIFEST_FILE);
-  if (!(await exists(noisyManifest))) {
-    throw new MissingInputError(
-      `${noisyManifest} is missing; run \`deno task augment\` first`,
-    );
-  }
-  const params: { [key: string]: Json } = {
-    recipe: options.recipe as unknown as Json,
-    limit: options.limit ?? null,
-    backend: options.backend,
-  };
-  const inputs: Record<string, string> = {
-    "noisy/manifest.json": await sha256File(noisyManifest),
-  };
-  for (const file of Object.values(MNIST_FILES.test)) {
-    const path = join(mnistDir, file);
-    if (!(await exists(path))) {
-      throw new MissingInputError(
-        `${path} is missing; run \`deno task fetch\` first`,
-      );
-    }
-    inputs[`mnist/${file}`] = await sha256File(path);
-  }
-  let reason = options.resume ? "--resume" : "--force";
-  if (!options.force && !options.resume) {
-    const freshness = await checkFreshness(dir, params, inputs);
-    if (freshness.upToDate) return { status: "up to date", dir };
-    reason = freshness.reason;
-  }
-  log(`train:${options.model}: training (${reason})`);
-  const fingerprint = await sha256Text(canonicalJson({ params, inputs }));
-
-  const backend = await initBackend(options.backend);
-  log(
-    `train:${options.model}: backend ${backend.name}, tfjs ${backend.tfjs}, ${backend.customKernels.length} custom kernels, matmul ${backend.gemm}`,
-  );
-  const fullTrain = await loadNoisy(noisyDir, "train");
-  const trainSplit = options.limit
-    ? takeFirst(fullTrain, options.limit)
-    : fullTrain;
   const checkpoint = join(dir, TRAIN_OUTPUTS.checkpoint);
-  if (!options.resume && await exists(checkpoint)) {
-    log(
-      `train:${options.model}: an interrupted run's checkpoint exists; starting over (use --resume to continue it)`,
-    );
-  }
-  const imagesPerEpoch = Math.round(
-    trainSplit.count * (1 - options.recipe.validationSplit),
-  );
-  const result = await train({
-    recipe: options.recipe,
-    data: trainSplit,
-    fingerprint,
-    checkpointPath: checkpoint,
-    resume: options.resume,
-    onBatch: (p) => options.onBatch?.(p, imagesPerEpoch),
-    onEpoch: options.onEpoch,
-    shouldStop: options.shouldStop,
-    workers: options.recipe.replicas,
-    backend: backend.name,
-  });
-  if (result.interrupted) {
-    result.model.dispose();
-    return { status: "interrupted", dir, checkpoint };
-  }
-
-  log(`train:${options.model}: evaluating on the noisy and clean test splits`);
-  const noisyTest = await loadNoisy(noisyDir, "test");
-  const cleanTest = await loadMnist(mnistDir, "test");
-  const inferStart = performance.now();
-  const noisy = evaluateSplit(result.model, noisyTest);
-  const inferenceImagesPerSecond = noisyTest.count /
-    ((performance.now() - inferStart) / 1000);
-  const clean = evaluateSplit(result.model, cleanTest);
-
-  const metrics: ModelMetrics = {
-    model: options.model,
-    params: result.model.countParams(),
-    recipe: options.recipe,
-    limit: options.limit ?? null,
-    backend: backend.name,
-    gemm: backend.gemm,
-    tfjs: backend.tfjs,
-    epochsRun: result.epochsRun,
-    bestEpoch: result.bestEpoch,
-    stoppedEarly: result.stoppedEarly,
-    trainSeconds: result.trainSeconds,
-    imagesPerSecond: result.imagesPerSecond,
-    inferenceImagesPerSecond,
-    counts: result.counts,
-    inputStandardization: result.standardize ?? null,
-    test: { noisy: noisy.metrics, clean: clean.metrics },
-  };
-  if (metrics.params !== KERAS_PARAM_COUNTS[options.model]) {
-    log(
-      `warning: ${metrics.params} parameters, Keras has ${
-        KERAS_PARAM_COUNTS[options.model]
-      }`,
-    );
-  }
-  const round = (values: Float32Array) =>
-    Array.from(values, (v) => Math.round(v * 1e4) / 1e4);
-  await saveModel(result.model, dir);
-  await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.history), {
-    epochs: result.history,
-  });
-  await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.metrics), metrics);
-  await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.predictions), {
-    noisy: {
-      predicted: Array.from(noisy.predictions.predicted),
-      confidence: round(noisy.predictions.confidence),
-    },
-    clean: {
-      predicted: Array.from(clean.predictions.predicted),
-      confidence: round(clean.predictions.confidence),
-    },
-  });
-  result.model.dispose();
-  const outputs = await hashFiles(dir, [
-    "model.json",
-    "weights.bin",
-    TRAIN_OUTPUTS.history,
-    TRAIN_OUTPUTS.metrics,
-    TRAIN_OUTPUTS.predictions,
-  ]);
-  const manifest: StageManifest = {
+  // The work returns the metrics, or the checkpoint's path when stopped.
+  const run = await runStage<ModelMetrics, string>({
     stage: `train:${options.model}`,
-    params,
-    inputs,
-    outputs,
-    versions: {
-      ...denoVersions(),
-      tfjs: tf.version.tfjs,
-      backend: backend.name,
+    dir,
+    params: {
+      recipe: options.recipe as unknown as Json,
+      limit: options.limit ?? null,
+      backend: options.backend,
     },
-    startedAt: started.toISOString(),
-    seconds: (performance.now() - t0) / 1000,
-    results: {
-      seed: options.recipe.seed,
-      epochsRun: metrics.epochsRun,
-      bestEpoch: metrics.bestEpoch,
-      noisyTestAccuracy: metrics.test.noisy.accuracy,
-      cleanTestAccuracy: metrics.test.clean.accuracy,
-      trainSeconds: metrics.trainSeconds,
-      imagesPerSecond: metrics.imagesPerSecond,
+    upstream: [{
+      name: "noisy",
+      dir: noisyDir,
+      task: "deno task augment",
+      files: Object.values(NOISY_FILES).flatMap((f) => [f.images, f.labels]),
+    }],
+    inputs: mnistStageInputs(mnistDir, ["test"]),
+    rerun: options.resume ? "--resume" : options.force ? "--force" : undefined,
+    work: async ({ reason, params, inputs }) => {
+      log(`train:${options.model}: training (${reason})`);
+      const fingerprint = await sha256Text(canonicalJson({ params, inputs }));
+
+      // Every split is loaded and checked before the first epoch: a bad or
+      // missing test split must not surface only after hours of training.
+      const [fullTrain, noisyTest, cleanTest] = await Promise.all([
+        loadNoisy(noisyDir, "train"),
+        loadNoisy(noisyDir, "test"),
+        loadMnist(mnistDir, "test"),
+      ]);
+      const backend = await initBackend(options.backend);
+      log(
+        `train:${options.model}: backend ${backend.name}, tfjs ${backend.tfjs}, ${backend.customKernels.length} custom kernels, matmul ${backend.gemm}`,
+      );
+      const trainSplit = options.limit
+        ? takeFirst(fullTrain, options.limit)
+        : fullTrain;
+      if (!options.resume && await exists(checkpoint)) {
+        log(
+          `train:${options.model}: an interrupted run's checkpoint exists; starting over (use --resume to continue it)`,
+        );
+      }
+      const imagesPerEpoch = Math.round(
+        trainSplit.count * (1 - options.recipe.validationSplit),
+      );
+      const result = await train({
+        recipe: options.recipe,
+        data: trainSplit,
+        fingerprint,
+        checkpointPath: checkpoint,
+        resume: options.resume,
+        onBatch: (p) => options.onBatch?.(p, imagesPerEpoch),
+        onEpoch: options.onEpoch,
+        shouldStop: options.shouldStop,
+        workers: options.recipe.replicas,
+        backend: backend.name,
+      });
+      if (result.interrupted) {
+        result.model.dispose();
+        return { status: "stopped", value: checkpoint };
+      }
+
+      log(
+        `train:${options.model}: evaluating on the noisy and clean test splits`,
+      );
+      const inferStart = performance.now();
+      const noisy = evaluateSplit(result.model, noisyTest);
+      const inferenceImagesPerSecond = noisyTest.count /
+        ((performance.now() - inferStart) / 1000);
+      const clean = evaluateSplit(result.model, cleanTest);
+
+      const metrics: ModelMetrics = {
+        model: options.model,
+        params: result.model.countParams(),
+        recipe: options.recipe,
+        limit: options.limit ?? null,
+        backend: backend.name,
+        gemm: backend.gemm,
+        tfjs: backend.tfjs,
+        epochsRun: result.epochsRun,
+        bestEpoch: result.bestEpoch,
+        stoppedEarly: result.stoppedEarly,
+        trainSeconds: result.trainSeconds,
+        imagesPerSecond: result.imagesPerSecond,
+        inferenceImagesPerSecond,
+        counts: result.counts,
+        inputStandardization: result.standardize ?? null,
+        test: { noisy: noisy.metrics, clean: clean.metrics },
+      };
+      if (metrics.params !== KERAS_PARAM_COUNTS[options.model]) {
+        log(
+          `warning: ${metrics.params} parameters, Keras has ${
+            KERAS_PARAM_COUNTS[options.model]
+          }`,
+        );
+      }
+      const round = (values: Float32Array) =>
+        Array.from(values, (v) => Math.round(v * 1e4) / 1e4);
+      await saveModel(result.model, dir);
+      await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.history), {
+        epochs: result.history,
+      });
+      await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.metrics), metrics);
+      await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.predictions), {
+        noisy: {
+          predicted: Array.from(noisy.predictions.predicted),
+          confidence: round(noisy.predictions.confidence),
+        },
+        clean: {
+          predicted: Array.from(clean.predictions.predicted),
+          confidence: round(clean.predictions.confidence),
+        },
+      });
+      result.model.dispose();
+      return {
+        status: "done",
+        outputs: [
+          "model.json",
+          "weights.bin",
+          TRAIN_OUTPUTS.history,
+          TRAIN_OUTPUTS.metrics,
+          TRAIN_OUTPUTS.predictions,
+        ],
+        versions: { tfjs: tf.version.tfjs, backend: backend.name },
+        results: {
+          seed: options.recipe.seed,
+          epochsRun: metrics.epochsRun,
+          bestEpoch: metrics.bestEpoch,
+          noisyTestAccuracy: metrics.test.noisy.accuracy,
+          cleanTestAccuracy: metrics.test.clean.accuracy,
+          trainSeconds: metrics.trainSeconds,
+          imagesPerSecond: metrics.imagesPerSecond,
+        },
+        value: metrics,
+      };
     },
-  };
-  await writeManifest(dir, manifest);
-  await Deno.remove(checkpoint).catch(() => {});
-  return { status: "trained", dir, metrics };
+  });
+  switch (run.status) {
+    case "up to date":
+      return { status: "up to date", dir };
+    case "stopped":
+      return { status: "interrupted", dir, checkpoint: run.value };
+    case "done":
+      await Deno.remove(checkpoint).catch(() => {});
+      return { status: "trained", dir, metrics: run.value };
+  }
 }
