@@ -1,0 +1,8 @@
+/**
+ * The robustness benchmark: MNIST-C's fifteen corruptions (and a few extra
+ * pixel noises) at severities 1–5, applied to the clean test digits.
+ *
+ * @module
+ */
+
+export * from "./corruption.ts";
