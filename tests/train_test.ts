@@ -120,3 +120,49 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "resuming from a checkpoint of the first epoch keeps the plateau schedule (Infinity survives JSON)",
+  ignore: MNIST_DIR === undefined,
+  async fn() {
+    const data = takeFirst(await loadMnist(MNIST_DIR!, "train"), 640);
+    const recipe = {
+      ...RECIPES.dense,
+      epochs: 3,
+      batchSize: 64,
+      seed: 5,
+      reduceLrOnPlateau: {
+        factor: 0.5,
+        patience: 1,
+        minLr: 1e-5,
+        minDelta: 1e-4,
+      },
+    };
+    const straight = await train({ recipe, data, fingerprint: "f" });
+    straight.model.dispose();
+    await withTempDir(async (dir) => {
+      const checkpointPath = `${dir}/checkpoint.bin`;
+      let batches = 0;
+      const first = await train({
+        recipe,
+        data,
+        fingerprint: "f",
+        checkpointPath,
+        onBatch: () => batches++,
+        shouldStop: () => batches >= 3,
+      });
+      assert.ok(first.interrupted);
+      first.model.dispose();
+      const resumed = await train({
+        recipe,
+        data,
+        fingerprint: "f",
+        checkpointPath,
+        resume: true,
+      });
+      resumed.model.dispose();
+      assert.deepEqual(numbers(resumed.history), numbers(straight.history));
+    });
+  },
+});

@@ -334,6 +334,9 @@ async function restoreOrStart(
   await replica.restore({ groups: checkpoint.groups, optimizerNames });
   disposeAll(checkpoint.groups.model);
   disposeAll(checkpoint.groups.adamPowers);
+  // JSON has no Infinity: a checkpoint of the first epoch saved the
+  // plateau schedule's starting reference as null.
+  saved.plateau.best ??= Infinity;
   return { state: saved, bestWeights: checkpoint.groups.best };
 }
 
