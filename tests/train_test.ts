@@ -8,6 +8,7 @@ import {
   inputStandardization,
   train,
 } from "../lib/train/train.ts";
+import { CheckpointError } from "../lib/train/checkpoint.ts";
 import { MNIST_DIR, withTempDir } from "./helpers.ts";
 
 await initBackend("auto");
@@ -163,6 +164,82 @@ Deno.test({
       });
       resumed.model.dispose();
       assert.deepEqual(numbers(resumed.history), numbers(straight.history));
+    });
+  },
+});
+
+/** Where `needle` first occurs in `bytes`, or -1. */
+function indexOfBytes(bytes: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+    for (let j = 0; j < needle.length; j++) {
+      if (bytes[i + j] !== needle[j]) continue outer;
+    }
+    return i;
+  }
+  return -1;
+}
+
+Deno.test({
+  name:
+    "a changed checkpoint is refused on resume: flipped bit, NaN weight, edited epochsDone",
+  ignore: MNIST_DIR === undefined,
+  async fn() {
+    const data = takeFirst(await loadMnist(MNIST_DIR!, "train"), 640);
+    const recipe = { ...RECIPES.dense, epochs: 3, batchSize: 64, seed: 5 };
+    await withTempDir(async (dir) => {
+      const checkpointPath = `${dir}/checkpoint.bin`;
+      let batches = 0;
+      const first = await train({
+        recipe,
+        data,
+        fingerprint: "f",
+        checkpointPath,
+        onBatch: () => batches++,
+        shouldStop: () => batches >= 11,
+      });
+      // The first two floats of the first kernel locate the model's bytes.
+      const firstWeights = new Float32Array(
+        first.model.getWeights()[0].dataSync().slice(0, 2),
+      );
+      first.model.dispose();
+      const good = await Deno.readFile(checkpointPath);
+      const at = indexOfBytes(good, new Uint8Array(firstWeights.buffer));
+      assert.ok(at > 0);
+      const text = new TextDecoder().decode(good);
+      const epochsAt = text.indexOf('"epochsDone":1,');
+      assert.ok(epochsAt > 0);
+
+      const tampered: Record<string, Uint8Array> = {
+        "flipped bit": good.slice(),
+        "NaN weight": good.slice(),
+        "edited epochsDone": good.slice(),
+      };
+      tampered["flipped bit"][at] ^= 1;
+      new DataView(tampered["NaN weight"].buffer).setFloat32(at, NaN, true);
+      tampered["edited epochsDone"][epochsAt + '"epochsDone":'.length] = "3"
+        .charCodeAt(0);
+      // A checkpoint of the format before checksums (no NMCKPT2 seal).
+      tampered["unsealed"] = good.slice(8 + 32);
+      for (const [what, bytes] of Object.entries(tampered)) {
+        await Deno.writeFile(checkpointPath, bytes);
+        await assert.rejects(
+          train({
+            recipe,
+            data,
+            fingerprint: "f",
+            checkpointPath,
+            resume: true,
+          }),
+          (error: Error) => {
+            assert.ok(error instanceof CheckpointError, `${what}: ${error}`);
+            assert.match(error.message, /SHA-256 checksum/, what);
+            assert.match(error.message, /drop --resume/, what);
+            assert.doesNotMatch(error.message, /\n/, what);
+            return true;
+          },
+          what,
+        );
+      }
     });
   },
 });
