@@ -8,7 +8,13 @@ import {
   inputStandardization,
   train,
 } from "../lib/train/train.ts";
-import { CheckpointError } from "../lib/train/checkpoint.ts";
+import {
+  CheckpointError,
+  readCheckpoint,
+  writeCheckpoint,
+} from "../lib/train/checkpoint.ts";
+import { NoisyMnistError } from "../lib/core/errors.ts";
+import { tf } from "../lib/core/tf.ts";
 import { MNIST_DIR, withTempDir } from "./helpers.ts";
 
 await initBackend("auto");
@@ -241,5 +247,84 @@ Deno.test({
         );
       }
     });
+  },
+});
+
+Deno.test({
+  name:
+    "a non-finite loss stops training with one line naming the epoch and batch",
+  ignore: MNIST_DIR === undefined,
+  async fn() {
+    const data = takeFirst(await loadMnist(MNIST_DIR!, "train"), 640);
+    const recipe = { ...RECIPES.dense, epochs: 3, batchSize: 64, seed: 5 };
+    await withTempDir(async (dir) => {
+      const checkpointPath = `${dir}/checkpoint.bin`;
+      let batches = 0;
+      // Stop after epoch 1 and 3 batches of epoch 2 (8 batches per epoch).
+      const first = await train({
+        recipe,
+        data,
+        fingerprint: "f",
+        checkpointPath,
+        onBatch: () => batches++,
+        shouldStop: () => batches >= 11,
+      });
+      first.model.dispose();
+      const good = await Deno.readFile(checkpointPath);
+      // A NaN in the first kernel or the output bias is caught at the next
+      // batch. wasm clips NaN probabilities to 1e-7, so there the loss stays
+      // finite and the weights say it; the cpu backend's loss is NaN.
+      const cases: [
+        string,
+        (count: number) => number,
+        "auto" | "cpu",
+        RegExp,
+      ][] = [
+        ["first kernel", () => 0, "auto", /weight is NaN|loss is NaN/],
+        [
+          "output bias",
+          (count) => count - 1,
+          "auto",
+          /weight is NaN|loss is NaN/,
+        ],
+        ["output bias on cpu", (count) => count - 1, "cpu", /the loss is NaN/],
+      ];
+      for (const [what, pick, backend, why] of cases) {
+        await initBackend(backend);
+        // A checkpoint as written, with one weight NaN (checksum intact).
+        await Deno.writeFile(checkpointPath, good);
+        const { state, groups } = await readCheckpoint(checkpointPath);
+        const i = pick(groups.model.length);
+        const tensor = groups.model[i];
+        const values = tensor.dataSync().slice();
+        values[0] = NaN;
+        groups.model[i] = tf.tensor(values, tensor.shape);
+        tensor.dispose();
+        await writeCheckpoint(checkpointPath, state, groups);
+        Object.values(groups).flat().forEach((t) => t.dispose());
+
+        await assert.rejects(
+          train({
+            recipe,
+            data,
+            fingerprint: "f",
+            checkpointPath,
+            resume: true,
+          }),
+          (error: Error) => {
+            assert.ok(error instanceof NoisyMnistError, `${what}: ${error}`);
+            assert.match(
+              error.message,
+              /^training diverged at epoch 2, batch 4\/8: .*; stopped without saving a model/,
+              `${what}: ${error.message}`,
+            );
+            assert.match(error.message, why, what);
+            assert.doesNotMatch(error.message, /\n/, what);
+            return true;
+          },
+          what,
+        );
+      }
+    }).finally(() => initBackend("auto"));
   },
 });

@@ -137,6 +137,28 @@ export interface TrainResult {
 /** A checkpoint that belongs to another run. */
 export class ResumeError extends NoisyMnistError {}
 
+/** A loss or weights that became NaN or infinite: training stops. */
+export class DivergedError extends NoisyMnistError {}
+
+/** The one-line error for training that diverged at `where`. */
+function diverged(where: string, what: string): DivergedError {
+  return new DivergedError(
+    `training diverged at ${where}: ${what}; stopped without saving a model (a lower --lr may help)`,
+  );
+}
+
+/**
+ * True when every weight of `model` is finite: a NaN or infinity anywhere
+ * makes the sum of all weights non-finite (about 1 ms a step for the dense
+ * net, outside the timed step).
+ */
+function weightsFinite(model: tf.LayersModel): boolean {
+  const sum = tf.tidy(() => tf.addN(model.getWeights().map((w) => tf.sum(w))));
+  const value = sum.dataSync()[0];
+  sum.dispose();
+  return Number.isFinite(value);
+}
+
 /**
  * The statistics a `standardized` recipe's input layer uses: mean and
  * standard deviation of the training images' pixels (held-out images
@@ -397,6 +419,15 @@ async function trainEpoch(
     const stepStart = performance.now();
     const step = await trainStep(run, batch, epoch, b);
     state.trainSeconds += (performance.now() - stepStart) / 1000;
+    // The wasm backend clips NaN probabilities to 1e-7, so a NaN model can
+    // show a finite loss: check the weights as well.
+    const where = `epoch ${epoch + 1}, batch ${b + 1}/${batches}`;
+    if (!Number.isFinite(step.loss)) {
+      throw diverged(where, `the loss is ${step.loss}`);
+    }
+    if (!weightsFinite(run.replica.model)) {
+      throw diverged(where, "a weight is NaN or infinite");
+    }
     state.imagesTrained += batch.n;
     state.partial.lossSum += step.loss * batch.n;
     state.partial.correct += step.correct;
@@ -424,6 +455,12 @@ async function trainEpoch(
     probabilities,
     run.validationLabels,
   );
+  if (!Number.isFinite(validation.loss)) {
+    throw diverged(
+      `epoch ${epoch + 1}, validation`,
+      `the loss is ${validation.loss}`,
+    );
+  }
   const seconds = (performance.now() - epochStart) / 1000;
   const record: EpochRecord = {
     epoch: epoch + 1,
