@@ -123,6 +123,19 @@ export async function runTrainStage(
   const started = new Date();
   const t0 = performance.now();
   const log = options.onLog ?? (() => {});
+  // --resume with no checkpoint is a plain run: an up-to-date model stays so.
+  const saved = join(
+    options.dataDir,
+    "models",
+    options.model,
+    TRAIN_OUTPUTS.checkpoint,
+  );
+  if (options.resume && !(await exists(saved))) {
+    log(
+      `train:${options.model}: --resume: no checkpoint at ${saved}; nothing to resume, running as without it`,
+    );
+    options = { ...options, resume: false };
+  }
   const noisyDir = join(options.dataDir, "noisy");
   const mnistDir = join(options.dataDir, "mnist");
   const dir = join(options.dataDir, "models", options.model);
