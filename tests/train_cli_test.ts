@@ -1,6 +1,6 @@
 /**
  * `train_dense` as a user runs it: what `--resume` says without a
- * checkpoint.
+ * checkpoint, and what Ctrl-C says when training is already over.
  */
 import assert from "assert";
 import {
@@ -10,17 +10,46 @@ import {
   withTempDir,
 } from "./helpers.ts";
 
+const PERMISSIONS = [...TASK_PERMISSIONS, "--allow-net", "--allow-ffi"];
+
 /** A script with the permissions of the tasks that run it. */
 function run(script: string, ...args: string[]) {
-  return runScript(script, args, [
-    ...TASK_PERMISSIONS,
-    "--allow-net",
-    "--allow-ffi",
-  ]);
+  return runScript(script, args, PERMISSIONS);
+}
+
+/**
+ * Run `train_dense` with `args`, press Ctrl-C once as soon as it logs
+ * `trigger`, and return its exit code and everything it printed.
+ */
+async function interruptAt(
+  trigger: RegExp,
+  args: string[],
+): Promise<{ code: number; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, "scripts/train_dense.ts", ...args],
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let stderr = "";
+  let sent = false;
+  for await (
+    const chunk of child.stderr.pipeThrough(new TextDecoderStream())
+  ) {
+    stderr += chunk;
+    if (!sent && trigger.test(stderr)) {
+      child.kill("SIGINT");
+      sent = true;
+    }
+  }
+  const { code } = await child.status;
+  assert.ok(sent, `never saw ${trigger}:\n${stderr}`);
+  return { code, stderr };
 }
 
 Deno.test({
-  name: "train_dense: --resume without a checkpoint says so",
+  name:
+    "train_dense: --resume without a checkpoint says so; Ctrl-C in evaluation says what happens",
   ignore: MNIST_DIR === undefined,
   async fn(t) {
     await withTempDir(async (dataDir) => {
@@ -70,6 +99,23 @@ Deno.test({
             /^train:dense: --resume: no checkpoint at .*checkpoint\.bin; nothing to resume, running as without it$/,
           );
           assert.match(other.stderr, /epoch +2\/2/);
+        },
+      );
+
+      await t.step(
+        "Ctrl-C during evaluation: says the run finishes, and it does",
+        async () => {
+          const { code, stderr } = await interruptAt(
+            /evaluating on the noisy and clean test splits/,
+            [...quick, "--force"],
+          );
+          assert.equal(code, 0, stderr);
+          assert.doesNotMatch(stderr, /stopping after this batch/);
+          assert.match(
+            stderr,
+            /training is over; finishing the evaluation and saving the model/,
+          );
+          assert.match(stderr, /train:dense: noisy test acc/);
         },
       );
     });

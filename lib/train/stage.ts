@@ -105,6 +105,8 @@ export interface TrainStageOptions {
   onLog?: (line: string) => void;
   /** Polled between batches; true stops with a checkpoint. */
   shouldStop?: () => boolean;
+  /** Training is over, evaluation starts (`shouldStop` is no longer read). */
+  onEvaluating?: () => void;
 }
 
 /** What {@link runTrainStage} did. */
@@ -205,6 +207,7 @@ export async function runTrainStage(
     return { status: "interrupted", dir, checkpoint };
   }
 
+  options.onEvaluating?.();
   log(`train:${options.model}: evaluating on the noisy and clean test splits`);
   const noisyTest = await loadNoisy(noisyDir, "test");
   const cleanTest = await loadMnist(mnistDir, "test");
