@@ -1,12 +1,13 @@
 /**
  * The training loop: seeded hold-out, seeded shuffles, reproducible
- * dropout, Keras' reduce-LR-on-plateau and early stopping, a checkpoint
- * after every epoch, and exact resumption.
+ * dropout, Keras' reduce-LR-on-plateau and early stopping (the pure
+ * functions of `callbacks.ts`), a checkpoint after every epoch, exact
+ * resumption, and a stop when the loss or the weights stop being finite.
  *
  * Why not `model.fit`: tfjs shuffles with `Math.random`, and its dropout
  * draws its masks from `Math.random` too. Here every random draw comes
  * from a stream keyed by (seed, purpose, epoch, batch) — see
- * `train_rng.ts` — and `Math.random` is pointed at the batch's dropout
+ * `rng.ts` — and `Math.random` is pointed at the batch's dropout
  * stream for the duration of its step. So a run stopped after any batch
  * and resumed from its checkpoint replays exactly the uninterrupted run.
  *
