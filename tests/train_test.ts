@@ -8,6 +8,13 @@ import {
   inputStandardization,
   train,
 } from "../lib/train/train.ts";
+import {
+  CheckpointError,
+  readCheckpoint,
+  writeCheckpoint,
+} from "../lib/train/checkpoint.ts";
+import { NoisyMnistError } from "../lib/core/errors.ts";
+import { tf } from "../lib/core/tf.ts";
 import { MNIST_DIR, withTempDir } from "./helpers.ts";
 
 await initBackend("auto");
@@ -118,5 +125,206 @@ Deno.test({
         /other parameters/,
       );
     });
+  },
+});
+
+Deno.test({
+  name:
+    "resuming from a checkpoint of the first epoch keeps the plateau schedule (Infinity survives JSON)",
+  ignore: MNIST_DIR === undefined,
+  async fn() {
+    const data = takeFirst(await loadMnist(MNIST_DIR!, "train"), 640);
+    const recipe = {
+      ...RECIPES.dense,
+      epochs: 3,
+      batchSize: 64,
+      seed: 5,
+      reduceLrOnPlateau: {
+        factor: 0.5,
+        patience: 1,
+        minLr: 1e-5,
+        minDelta: 1e-4,
+      },
+    };
+    const straight = await train({ recipe, data, fingerprint: "f" });
+    straight.model.dispose();
+    await withTempDir(async (dir) => {
+      const checkpointPath = `${dir}/checkpoint.bin`;
+      let batches = 0;
+      const first = await train({
+        recipe,
+        data,
+        fingerprint: "f",
+        checkpointPath,
+        onBatch: () => batches++,
+        shouldStop: () => batches >= 3,
+      });
+      assert.ok(first.interrupted);
+      first.model.dispose();
+      const resumed = await train({
+        recipe,
+        data,
+        fingerprint: "f",
+        checkpointPath,
+        resume: true,
+      });
+      resumed.model.dispose();
+      assert.deepEqual(numbers(resumed.history), numbers(straight.history));
+    });
+  },
+});
+
+/** Where `needle` first occurs in `bytes`, or -1. */
+function indexOfBytes(bytes: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+    for (let j = 0; j < needle.length; j++) {
+      if (bytes[i + j] !== needle[j]) continue outer;
+    }
+    return i;
+  }
+  return -1;
+}
+
+Deno.test({
+  name:
+    "a changed checkpoint is refused on resume: flipped bit, NaN weight, edited epochsDone",
+  ignore: MNIST_DIR === undefined,
+  async fn() {
+    const data = takeFirst(await loadMnist(MNIST_DIR!, "train"), 640);
+    const recipe = { ...RECIPES.dense, epochs: 3, batchSize: 64, seed: 5 };
+    await withTempDir(async (dir) => {
+      const checkpointPath = `${dir}/checkpoint.bin`;
+      let batches = 0;
+      const first = await train({
+        recipe,
+        data,
+        fingerprint: "f",
+        checkpointPath,
+        onBatch: () => batches++,
+        shouldStop: () => batches >= 11,
+      });
+      // The first two floats of the first kernel locate the model's bytes.
+      const firstWeights = new Float32Array(
+        first.model.getWeights()[0].dataSync().slice(0, 2),
+      );
+      first.model.dispose();
+      const good = await Deno.readFile(checkpointPath);
+      const at = indexOfBytes(good, new Uint8Array(firstWeights.buffer));
+      assert.ok(at > 0);
+      const text = new TextDecoder().decode(good);
+      const epochsAt = text.indexOf('"epochsDone":1,');
+      assert.ok(epochsAt > 0);
+
+      const tampered: Record<string, Uint8Array> = {
+        "flipped bit": good.slice(),
+        "NaN weight": good.slice(),
+        "edited epochsDone": good.slice(),
+      };
+      tampered["flipped bit"][at] ^= 1;
+      new DataView(tampered["NaN weight"].buffer).setFloat32(at, NaN, true);
+      tampered["edited epochsDone"][epochsAt + '"epochsDone":'.length] = "3"
+        .charCodeAt(0);
+      // A checkpoint of the format before checksums (no NMCKPT2 seal).
+      tampered["unsealed"] = good.slice(8 + 32);
+      for (const [what, bytes] of Object.entries(tampered)) {
+        await Deno.writeFile(checkpointPath, bytes);
+        await assert.rejects(
+          train({
+            recipe,
+            data,
+            fingerprint: "f",
+            checkpointPath,
+            resume: true,
+          }),
+          (error: Error) => {
+            assert.ok(error instanceof CheckpointError, `${what}: ${error}`);
+            assert.match(error.message, /SHA-256 checksum/, what);
+            assert.match(error.message, /drop --resume/, what);
+            assert.doesNotMatch(error.message, /\n/, what);
+            return true;
+          },
+          what,
+        );
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a non-finite loss stops training with one line naming the epoch and batch",
+  ignore: MNIST_DIR === undefined,
+  async fn() {
+    const data = takeFirst(await loadMnist(MNIST_DIR!, "train"), 640);
+    const recipe = { ...RECIPES.dense, epochs: 3, batchSize: 64, seed: 5 };
+    await withTempDir(async (dir) => {
+      const checkpointPath = `${dir}/checkpoint.bin`;
+      let batches = 0;
+      // Stop after epoch 1 and 3 batches of epoch 2 (8 batches per epoch).
+      const first = await train({
+        recipe,
+        data,
+        fingerprint: "f",
+        checkpointPath,
+        onBatch: () => batches++,
+        shouldStop: () => batches >= 11,
+      });
+      first.model.dispose();
+      const good = await Deno.readFile(checkpointPath);
+      // A NaN in the first kernel or the output bias is caught at the next
+      // batch. wasm clips NaN probabilities to 1e-7, so there the loss stays
+      // finite and the weights say it; the cpu backend's loss is NaN.
+      const cases: [
+        string,
+        (count: number) => number,
+        "auto" | "cpu",
+        RegExp,
+      ][] = [
+        ["first kernel", () => 0, "auto", /weight is NaN|loss is NaN/],
+        [
+          "output bias",
+          (count) => count - 1,
+          "auto",
+          /weight is NaN|loss is NaN/,
+        ],
+        ["output bias on cpu", (count) => count - 1, "cpu", /the loss is NaN/],
+      ];
+      for (const [what, pick, backend, why] of cases) {
+        await initBackend(backend);
+        // A checkpoint as written, with one weight NaN (checksum intact).
+        await Deno.writeFile(checkpointPath, good);
+        const { state, groups } = await readCheckpoint(checkpointPath);
+        const i = pick(groups.model.length);
+        const tensor = groups.model[i];
+        const values = tensor.dataSync().slice();
+        values[0] = NaN;
+        groups.model[i] = tf.tensor(values, tensor.shape);
+        tensor.dispose();
+        await writeCheckpoint(checkpointPath, state, groups);
+        Object.values(groups).flat().forEach((t) => t.dispose());
+
+        await assert.rejects(
+          train({
+            recipe,
+            data,
+            fingerprint: "f",
+            checkpointPath,
+            resume: true,
+          }),
+          (error: Error) => {
+            assert.ok(error instanceof NoisyMnistError, `${what}: ${error}`);
+            assert.match(
+              error.message,
+              /^training diverged at epoch 2, batch 4\/8: .*; stopped without saving a model/,
+              `${what}: ${error.message}`,
+            );
+            assert.match(error.message, why, what);
+            assert.doesNotMatch(error.message, /\n/, what);
+            return true;
+          },
+          what,
+        );
+      }
+    }).finally(() => initBackend("auto"));
   },
 });

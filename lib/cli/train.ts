@@ -124,11 +124,16 @@ export async function runTrainScript(
   };
 
   let stopRequested = false;
+  let evaluating = false;
+  const finishing =
+    "finishing the evaluation and saving the model (Ctrl-C again to abort without saving it)";
   const onSigint = () => {
     if (stopRequested) Deno.exit(130);
     stopRequested = true;
     logLine(
-      "\nstopping after this batch and saving a checkpoint (Ctrl-C again to abort)",
+      evaluating
+        ? `\ntraining is over; ${finishing}`
+        : "\nstopping after this batch and saving a checkpoint (Ctrl-C again to abort)",
     );
   };
   Deno.addSignalListener("SIGINT", onSigint);
@@ -148,6 +153,12 @@ export async function runTrainScript(
       force: flags.force,
       onLog: logLine,
       shouldStop: () => stopRequested,
+      onEvaluating: () => {
+        evaluating = true;
+        if (stopRequested) {
+          logLine(`training ended before it could stop; ${finishing}`);
+        }
+      },
       onBatch: (p, imagesPerEpoch) => {
         bars.update(
           `epoch ${p.epoch}/${p.epochs}`,

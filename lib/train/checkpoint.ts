@@ -5,9 +5,15 @@
  * checkpoint or the new one — never a model from one epoch beside an
  * optimizer from another.
  *
- * Layout: the 8 bytes `NMCKPT1\n`, a little-endian uint32 header length,
- * the header (UTF-8 JSON: state and, per group, the tfjs weight specs and
- * byte range), then the tensor bytes.
+ * Encoding ({@link encodeCheckpoint}, also how replicas pass their state
+ * to Workers): the 8 bytes `NMCKPT1\n`, a little-endian uint32 header
+ * length, the header (UTF-8 JSON: state and, per group, the tfjs weight
+ * specs and byte range), then the tensor bytes.
+ *
+ * File ({@link writeCheckpoint}): the 8 bytes `NMCKPT2\n`, the SHA-256 of
+ * the rest (32 bytes), then the encoding. A file whose bytes no longer
+ * match — a flipped bit, an edited weight or `epochsDone` — is refused
+ * rather than resumed into a different or under-trained model.
  *
  * @module
  */
@@ -18,6 +24,8 @@ import { NoisyMnistError } from "../core/mod.ts";
 import type { Json } from "../core/mod.ts";
 
 const MAGIC = new TextEncoder().encode("NMCKPT1\n");
+const FILE_MAGIC = new TextEncoder().encode("NMCKPT2\n");
+const DIGEST_BYTES = 32;
 
 /** Tensors of one group, in order. */
 export type TensorGroup = tf.Tensor[];
@@ -68,13 +76,41 @@ export async function encodeCheckpoint(
   return out;
 }
 
-/** Write `state` and tensor `groups` to `path` atomically. */
+/** SHA-256 of `bytes`, raw. */
+async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(
+    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
+  );
+}
+
+/** True when `bytes` begin with `prefix`. */
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  return bytes.length >= prefix.length &&
+    prefix.every((b, i) => bytes[i] === b);
+}
+
+/** The one-line error for an unusable checkpoint file. */
+function unusable(label: string, why: string): CheckpointError {
+  return new CheckpointError(
+    `${label}: ${why}; delete it, or drop --resume to start over`,
+  );
+}
+
+/**
+ * Write `state` and tensor `groups` to `path` atomically, behind a SHA-256
+ * of all of it.
+ */
 export async function writeCheckpoint(
   path: string,
   state: Json,
   groups: Record<string, TensorGroup>,
 ): Promise<void> {
-  await writeFileAtomic(path, await encodeCheckpoint(state, groups));
+  const payload = await encodeCheckpoint(state, groups);
+  const out = new Uint8Array(FILE_MAGIC.length + DIGEST_BYTES + payload.length);
+  out.set(FILE_MAGIC, 0);
+  out.set(await sha256(payload), FILE_MAGIC.length);
+  out.set(payload, FILE_MAGIC.length + DIGEST_BYTES);
+  await writeFileAtomic(path, out);
 }
 
 /** A checkpoint read back: its state and tensor groups (caller disposes). */
@@ -85,17 +121,33 @@ export interface Checkpoint {
   groups: Record<string, tf.Tensor[]>;
 }
 
-/** Read a checkpoint written by {@link writeCheckpoint}. */
+/**
+ * Read a checkpoint written by {@link writeCheckpoint}; refuses one whose
+ * SHA-256 does not match its bytes.
+ */
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
-  return decodeCheckpoint(await Deno.readFile(path), path);
+  const bytes = await Deno.readFile(path);
+  if (startsWith(bytes, MAGIC)) {
+    throw unusable(path, "an older checkpoint without a SHA-256 checksum");
+  }
+  const start = FILE_MAGIC.length + DIGEST_BYTES;
+  if (!startsWith(bytes, FILE_MAGIC) || bytes.length < start) {
+    throw unusable(path, "not a noisy-mnist checkpoint");
+  }
+  const payload = bytes.subarray(start);
+  const digest = await sha256(payload);
+  if (!digest.every((b, i) => bytes[FILE_MAGIC.length + i] === b)) {
+    throw unusable(
+      path,
+      "SHA-256 checksum mismatch (changed or damaged since it was written)",
+    );
+  }
+  return decodeCheckpoint(payload, path);
 }
 
 /** Decode checkpoint bytes; `label` names them in errors. */
 export function decodeCheckpoint(bytes: Uint8Array, label: string): Checkpoint {
-  const bad = (why: string) =>
-    new CheckpointError(
-      `${label}: ${why}; delete it, or drop --resume to start over`,
-    );
+  const bad = (why: string) => unusable(label, why);
   if (
     bytes.length < MAGIC.length + 4 ||
     !MAGIC.every((b, i) => bytes[i] === b)

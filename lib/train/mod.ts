@@ -8,6 +8,7 @@
  * @module
  */
 
+export * from "./callbacks.ts";
 export * from "./checkpoint.ts";
 export * from "./data_parallel.ts";
 export * from "./model_io.ts";

@@ -106,6 +106,8 @@ export interface TrainStageOptions {
   onLog?: (line: string) => void;
   /** Polled between batches; true stops with a checkpoint. */
   shouldStop?: () => boolean;
+  /** Training is over, evaluation starts (`shouldStop` is no longer read). */
+  onEvaluating?: () => void;
 }
 
 /** What {@link runTrainStage} did. */
@@ -124,6 +126,19 @@ export async function runTrainStage(
   options: TrainStageOptions,
 ): Promise<TrainStageResult> {
   const log = options.onLog ?? (() => {});
+  // --resume with no checkpoint is a plain run: an up-to-date model stays so.
+  const saved = join(
+    options.dataDir,
+    "models",
+    options.model,
+    TRAIN_OUTPUTS.checkpoint,
+  );
+  if (options.resume && !(await exists(saved))) {
+    log(
+      `train:${options.model}: --resume: no checkpoint at ${saved}; nothing to resume, running as without it`,
+    );
+    options = { ...options, resume: false };
+  }
   const noisyDir = join(options.dataDir, "noisy");
   const mnistDir = join(options.dataDir, "mnist");
   const dir = join(options.dataDir, "models", options.model);
@@ -188,6 +203,7 @@ export async function runTrainStage(
         return { status: "stopped", value: checkpoint };
       }
 
+      options.onEvaluating?.();
       log(
         `train:${options.model}: evaluating on the noisy and clean test splits`,
       );

@@ -1,12 +1,13 @@
 /**
  * The training loop: seeded hold-out, seeded shuffles, reproducible
- * dropout, Keras' reduce-LR-on-plateau and early stopping, a checkpoint
- * after every epoch, and exact resumption.
+ * dropout, Keras' reduce-LR-on-plateau and early stopping (the pure
+ * functions of `callbacks.ts`), a checkpoint after every epoch, exact
+ * resumption, and a stop when the loss or the weights stop being finite.
  *
  * Why not `model.fit`: tfjs shuffles with `Math.random`, and its dropout
  * draws its masks from `Math.random` too. Here every random draw comes
  * from a stream keyed by (seed, purpose, epoch, batch) — see
- * `train_rng.ts` — and `Math.random` is pointed at the batch's dropout
+ * `rng.ts` — and `Math.random` is pointed at the batch's dropout
  * stream for the duration of its step. So a run stopped after any batch
  * and resumed from its checkpoint replays exactly the uninterrupted run.
  *
@@ -14,7 +15,7 @@
  */
 
 import { tf } from "../core/mod.ts";
-import { gatherBatch, type MnistSplit } from "../data/mod.ts";
+import { type FloatBatch, gatherBatch, type MnistSplit } from "../data/mod.ts";
 import type { Recipe } from "./recipes.ts";
 import {
   predictProbabilities,
@@ -27,6 +28,11 @@ import { imagesPixelStats } from "../core/mod.ts";
 import { DataParallel } from "./data_parallel.ts";
 import type { BackendName } from "../kernels/mod.ts";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
+import {
+  afterEpoch,
+  type CallbackState,
+  initialCallbackState,
+} from "./callbacks.ts";
 import { exists } from "../core/mod.ts";
 import { DataError, NoisyMnistError } from "../core/mod.ts";
 import type { Json } from "../core/mod.ts";
@@ -52,17 +58,12 @@ export interface EpochRecord {
 }
 
 /** Everything the loop needs to continue, saved in each checkpoint. */
-interface LoopState {
+interface LoopState extends CallbackState {
   fingerprint: string;
   epochsDone: number;
   batchesDone: number;
   partial: { lossSum: number; correct: number; seen: number; seconds: number };
-  lr: number;
   history: EpochRecord[];
-  best: { valLoss: number; epoch: number } | null;
-  plateau: { best: number; wait: number };
-  earlyWait: number;
-  stopped: boolean;
   trainSeconds: number;
   imagesTrained: number;
 }
@@ -137,6 +138,28 @@ export interface TrainResult {
 /** A checkpoint that belongs to another run. */
 export class ResumeError extends NoisyMnistError {}
 
+/** A loss or weights that became NaN or infinite: training stops. */
+export class DivergedError extends NoisyMnistError {}
+
+/** The one-line error for training that diverged at `where`. */
+function diverged(where: string, what: string): DivergedError {
+  return new DivergedError(
+    `training diverged at ${where}: ${what}; stopped without saving a model (a lower --lr may help)`,
+  );
+}
+
+/**
+ * True when every weight of `model` is finite: a NaN or infinity anywhere
+ * makes the sum of all weights non-finite (about 1 ms a step for the dense
+ * net, outside the timed step).
+ */
+function weightsFinite(model: tf.LayersModel): boolean {
+  const sum = tf.tidy(() => tf.addN(model.getWeights().map((w) => tf.sum(w))));
+  const value = sum.dataSync()[0];
+  sum.dispose();
+  return Number.isFinite(value);
+}
+
 /**
  * The statistics a `standardized` recipe's input layer uses: mean and
  * standard deviation of the training images' pixels (held-out images
@@ -187,12 +210,8 @@ function freshState(fingerprint: string, recipe: Recipe): LoopState {
     epochsDone: 0,
     batchesDone: 0,
     partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
-    lr: recipe.learningRate,
     history: [],
-    best: null,
-    plateau: { best: Infinity, wait: 0 },
-    earlyWait: 0,
-    stopped: false,
+    ...initialCallbackState(recipe.learningRate),
     trainSeconds: 0,
     imagesTrained: 0,
   };
@@ -230,179 +249,50 @@ function disposeAll(tensors: readonly tf.Tensor[] | undefined): void {
  * ```
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const { recipe, data } = options;
+  const { recipe, data, checkpointPath } = options;
   const split = holdOut(data.count, recipe.validationSplit, recipe.seed);
   const standardize = inputStandardization(recipe, data, split.train);
   const replica = new Replica(recipe, standardize);
-  const model = replica.model;
-  const batches = Math.ceil(split.train.length / recipe.batchSize);
-  const validationLabels = Uint8Array.from(
-    split.validation,
-    (i) => data.labels[i],
-  );
-  let state = freshState(options.fingerprint, recipe);
   let bestWeights: tf.Tensor[] | undefined;
-
-  if (
-    options.resume && options.checkpointPath &&
-    await exists(options.checkpointPath)
-  ) {
-    const checkpoint = await readCheckpoint(options.checkpointPath);
-    const saved = checkpoint.state as unknown as
-      & LoopState
-      & { optimizerNames: string[] };
-    if (saved.fingerprint !== options.fingerprint) {
-      disposeAll(Object.values(checkpoint.groups).flat());
-      replica.dispose();
-      throw new ResumeError(
-        `${options.checkpointPath} was made with other parameters or inputs; drop --resume (or use --force) to start over`,
-      );
-    }
-    await replica.restore({
-      groups: checkpoint.groups,
-      optimizerNames: saved.optimizerNames,
-    });
-    bestWeights = checkpoint.groups.best;
-    disposeAll(checkpoint.groups.model);
-    disposeAll(checkpoint.groups.adamPowers);
-    const { optimizerNames: _, ...loop } = saved;
-    state = loop;
-  }
-  replica.setLearningRate(state.lr);
-  const replicas = options.workers ?? 1;
-  const parallel = replicas > 1
-    ? await DataParallel.start(
-      replica,
-      replicas,
-      options.backend ?? (tf.getBackend() as BackendName),
-      recipe,
-      state.lr,
-    )
-    : undefined;
-
+  let parallel: DataParallel | undefined;
+  let state: LoopState;
   let interrupted = false;
-  let lastYield = performance.now();
   try {
+    ({ state, bestWeights } = await restoreOrStart(options, replica));
+    replica.setLearningRate(state.lr);
+    parallel = await startReplicas(options, replica, state.lr);
+    const run: EpochRun = {
+      options,
+      split,
+      validationLabels: Uint8Array.from(
+        split.validation,
+        (i) => data.labels[i],
+      ),
+      batches: Math.ceil(split.train.length / recipe.batchSize),
+      replica,
+      parallel,
+      breathe: yielder(200),
+    };
+
     while (!state.stopped && state.epochsDone < recipe.epochs) {
-      const epoch = state.epochsDone; // 0-based
-      const order = permutation(
-        split.train.length,
-        keyedUniform(recipe.seed, "shuffle", epoch),
-      );
-      const epochStart = performance.now() - state.partial.seconds * 1000;
-      for (let b = state.batchesDone; b < batches; b++) {
-        const from = b * recipe.batchSize;
-        const picked = Array.from(
-          order.subarray(from, Math.min(from + recipe.batchSize, order.length)),
-          (i) => split.train[i],
-        );
-        const batch = gatherBatch(data, picked);
-        const stepStart = performance.now();
-        let step: { loss: number; correct: number };
-        if (parallel) {
-          step = await parallel.step(batch, data.rows, data.cols, epoch, b);
-        } else {
-          const xs = tf.tensor4d(batch.pixels, [
-            batch.n,
-            data.rows,
-            data.cols,
-            1,
-          ]);
-          const ys = tf.tensor2d(batch.oneHot, [batch.n, 10]);
-          step = replica.step(
-            xs,
-            ys,
-            keyedUniform(recipe.seed, "dropout", epoch, b),
-          );
-          tf.dispose([xs, ys]);
-        }
-        const stepSeconds = (performance.now() - stepStart) / 1000;
-        state.trainSeconds += stepSeconds;
-        state.imagesTrained += batch.n;
-        state.partial.lossSum += step.loss * batch.n;
-        state.partial.correct += step.correct;
-        state.partial.seen += batch.n;
-        state.batchesDone = b + 1;
-        options.onBatch?.({
-          epoch: epoch + 1,
-          epochs: recipe.epochs,
-          batch: b + 1,
-          batches,
-          loss: state.partial.lossSum / state.partial.seen,
-          accuracy: state.partial.correct / state.partial.seen,
-        });
-        // Let signal handlers and timers run a few times a second.
-        if (performance.now() - lastYield > 200) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          lastYield = performance.now();
-        }
-        if (options.shouldStop?.() && b + 1 < batches) {
-          state.partial.seconds = (performance.now() - epochStart) / 1000;
-          interrupted = true;
-          break;
-        }
+      const record = await trainEpoch(run, state);
+      if (record === "interrupted") {
+        interrupted = true;
+        break;
       }
-      if (interrupted) break;
-
-      const probabilities = parallel
-        ? await predictInParallel(parallel, data, split.validation)
-        : predictProbabilities(model, data, split.validation);
-      const validation = summarizeProbabilities(
-        probabilities,
-        validationLabels,
-      );
-      const seconds = (performance.now() - epochStart) / 1000;
-      const record: EpochRecord = {
-        epoch: epoch + 1,
-        loss: state.partial.lossSum / state.partial.seen,
-        accuracy: state.partial.correct / state.partial.seen,
-        valLoss: validation.loss,
-        valAccuracy: validation.accuracy,
-        lr: state.lr,
-        seconds,
-        imagesPerSecond: state.partial.seen / Math.max(seconds, 1e-9),
-      };
-      state.history.push(record);
-      state.epochsDone = epoch + 1;
-      state.batchesDone = 0;
-      state.partial = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
-
-      // Early stopping bookkeeping (Keras: min_delta 0) and best weights.
-      if (state.best === null || validation.loss < state.best.valLoss) {
-        state.best = { valLoss: validation.loss, epoch: epoch + 1 };
-        state.earlyWait = 0;
-        if (recipe.earlyStopping?.restoreBestWeights) {
-          disposeAll(bestWeights);
-          bestWeights = model.getWeights().map((w) => w.clone());
-        }
-      } else if (recipe.earlyStopping) {
-        state.earlyWait++;
-        if (state.earlyWait >= recipe.earlyStopping.patience) {
-          state.stopped = true;
-        }
+      const decision = afterEpoch(state, record.epoch, record.valLoss, recipe);
+      state = { ...state, ...decision.state };
+      if (decision.keepWeights) {
+        disposeAll(bestWeights);
+        bestWeights = replica.model.getWeights().map((w) => w.clone());
       }
-      // Reduce-LR-on-plateau (Keras: improvement must beat min_delta).
-      const plateau = recipe.reduceLrOnPlateau;
-      if (plateau) {
-        if (validation.loss < state.plateau.best - plateau.minDelta) {
-          state.plateau = { best: validation.loss, wait: 0 };
-        } else if (++state.plateau.wait >= plateau.patience) {
-          if (state.lr > plateau.minLr) {
-            state.lr = Math.max(state.lr * plateau.factor, plateau.minLr);
-            replica.setLearningRate(state.lr);
-            parallel?.setLearningRate(state.lr);
-          }
-          state.plateau.wait = 0;
-        }
+      if (state.lr !== record.lr) {
+        replica.setLearningRate(state.lr);
+        parallel?.setLearningRate(state.lr);
       }
       options.onEpoch?.(record);
-      if (options.checkpointPath) {
-        await saveCheckpoint(
-          options.checkpointPath,
-          state,
-          replica,
-          bestWeights,
-        );
+      if (checkpointPath) {
+        await saveCheckpoint(checkpointPath, state, replica, bestWeights);
       }
       if (
         options.shouldStop?.() && !state.stopped &&
@@ -412,20 +302,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         break;
       }
     }
-    if (interrupted && options.checkpointPath) {
-      await saveCheckpoint(options.checkpointPath, state, replica, bestWeights);
+    if (interrupted && checkpointPath) {
+      await saveCheckpoint(checkpointPath, state, replica, bestWeights);
     }
+  } catch (error) {
+    disposeAll(bestWeights);
+    replica.dispose();
+    throw error;
   } finally {
     parallel?.close();
   }
 
   if (!interrupted && bestWeights && recipe.earlyStopping?.restoreBestWeights) {
-    model.setWeights(bestWeights);
+    replica.model.setWeights(bestWeights);
   }
   disposeAll(bestWeights);
   replica.optimizer.dispose();
   return {
-    model,
+    model: replica.model,
     history: state.history,
     bestEpoch: state.best?.epoch ?? 0,
     epochsRun: state.epochsDone,
@@ -435,6 +329,185 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     imagesPerSecond: state.imagesTrained / Math.max(state.trainSeconds, 1e-9),
     counts: { train: split.train.length, validation: split.validation.length },
     standardize,
+  };
+}
+
+/**
+ * The loop state to start from: the checkpoint's when resuming from one
+ * (the replica restored to it, and the best weights it kept), else fresh.
+ */
+async function restoreOrStart(
+  options: TrainOptions,
+  replica: Replica,
+): Promise<{ state: LoopState; bestWeights?: tf.Tensor[] }> {
+  const path = options.checkpointPath;
+  if (!options.resume || !path || !(await exists(path))) {
+    return { state: freshState(options.fingerprint, options.recipe) };
+  }
+  const checkpoint = await readCheckpoint(path);
+  const { optimizerNames, ...saved } = checkpoint.state as unknown as
+    & LoopState
+    & { optimizerNames: string[] };
+  if (saved.fingerprint !== options.fingerprint) {
+    disposeAll(Object.values(checkpoint.groups).flat());
+    throw new ResumeError(
+      `${path} was made with other parameters or inputs; drop --resume (or use --force) to start over`,
+    );
+  }
+  await replica.restore({ groups: checkpoint.groups, optimizerNames });
+  disposeAll(checkpoint.groups.model);
+  disposeAll(checkpoint.groups.adamPowers);
+  // JSON has no Infinity: a checkpoint of the first epoch saved the
+  // plateau schedule's starting reference as null.
+  saved.plateau.best ??= Infinity;
+  return { state: saved, bestWeights: checkpoint.groups.best };
+}
+
+/** Worker replicas beside this thread's, when the options ask for them. */
+async function startReplicas(
+  options: TrainOptions,
+  replica: Replica,
+  lr: number,
+): Promise<DataParallel | undefined> {
+  const replicas = options.workers ?? 1;
+  if (replicas <= 1) return undefined;
+  return await DataParallel.start(
+    replica,
+    replicas,
+    options.backend ?? (tf.getBackend() as BackendName),
+    options.recipe,
+    lr,
+  );
+}
+
+/** What {@link trainEpoch} works with, the same for every epoch. */
+interface EpochRun {
+  options: TrainOptions;
+  split: { train: Int32Array; validation: Int32Array };
+  validationLabels: Uint8Array;
+  batches: number;
+  replica: Replica;
+  parallel: DataParallel | undefined;
+  /** Lets signal handlers and timers run a few times a second. */
+  breathe: () => Promise<void>;
+}
+
+/**
+ * Train epoch `state.epochsDone` from batch `state.batchesDone` on, then
+ * validate. Updates `state` in place (running sums, counters, history);
+ * returns the epoch's record, or "interrupted" when `shouldStop` asked to
+ * stop between batches (the partial sums then stay in `state`).
+ */
+async function trainEpoch(
+  run: EpochRun,
+  state: LoopState,
+): Promise<EpochRecord | "interrupted"> {
+  const { options, split, batches } = run;
+  const { recipe, data } = options;
+  const epoch = state.epochsDone; // 0-based
+  const order = permutation(
+    split.train.length,
+    keyedUniform(recipe.seed, "shuffle", epoch),
+  );
+  const epochStart = performance.now() - state.partial.seconds * 1000;
+  for (let b = state.batchesDone; b < batches; b++) {
+    const from = b * recipe.batchSize;
+    const picked = Array.from(
+      order.subarray(from, Math.min(from + recipe.batchSize, order.length)),
+      (i) => split.train[i],
+    );
+    const batch = gatherBatch(data, picked);
+    const stepStart = performance.now();
+    const step = await trainStep(run, batch, epoch, b);
+    state.trainSeconds += (performance.now() - stepStart) / 1000;
+    // The wasm backend clips NaN probabilities to 1e-7, so a NaN model can
+    // show a finite loss: check the weights as well.
+    const where = `epoch ${epoch + 1}, batch ${b + 1}/${batches}`;
+    if (!Number.isFinite(step.loss)) {
+      throw diverged(where, `the loss is ${step.loss}`);
+    }
+    if (!weightsFinite(run.replica.model)) {
+      throw diverged(where, "a weight is NaN or infinite");
+    }
+    state.imagesTrained += batch.n;
+    state.partial.lossSum += step.loss * batch.n;
+    state.partial.correct += step.correct;
+    state.partial.seen += batch.n;
+    state.batchesDone = b + 1;
+    options.onBatch?.({
+      epoch: epoch + 1,
+      epochs: recipe.epochs,
+      batch: b + 1,
+      batches,
+      loss: state.partial.lossSum / state.partial.seen,
+      accuracy: state.partial.correct / state.partial.seen,
+    });
+    await run.breathe();
+    if (options.shouldStop?.() && b + 1 < batches) {
+      state.partial.seconds = (performance.now() - epochStart) / 1000;
+      return "interrupted";
+    }
+  }
+
+  const probabilities = run.parallel
+    ? await predictInParallel(run.parallel, data, split.validation)
+    : predictProbabilities(run.replica.model, data, split.validation);
+  const validation = summarizeProbabilities(
+    probabilities,
+    run.validationLabels,
+  );
+  if (!Number.isFinite(validation.loss)) {
+    throw diverged(
+      `epoch ${epoch + 1}, validation`,
+      `the loss is ${validation.loss}`,
+    );
+  }
+  const seconds = (performance.now() - epochStart) / 1000;
+  const record: EpochRecord = {
+    epoch: epoch + 1,
+    loss: state.partial.lossSum / state.partial.seen,
+    accuracy: state.partial.correct / state.partial.seen,
+    valLoss: validation.loss,
+    valAccuracy: validation.accuracy,
+    lr: state.lr,
+    seconds,
+    imagesPerSecond: state.partial.seen / Math.max(seconds, 1e-9),
+  };
+  state.history.push(record);
+  state.epochsDone = epoch + 1;
+  state.batchesDone = 0;
+  state.partial = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
+  return record;
+}
+
+/** One gradient step on `batch`: on this thread, or over all replicas. */
+async function trainStep(
+  run: EpochRun,
+  batch: FloatBatch,
+  epoch: number,
+  b: number,
+): Promise<{ loss: number; correct: number }> {
+  const { rows, cols } = run.options.data;
+  if (run.parallel) return await run.parallel.step(batch, rows, cols, epoch, b);
+  const xs = tf.tensor4d(batch.pixels, [batch.n, rows, cols, 1]);
+  const ys = tf.tensor2d(batch.oneHot, [batch.n, 10]);
+  const step = run.replica.step(
+    xs,
+    ys,
+    keyedUniform(run.options.recipe.seed, "dropout", epoch, b),
+  );
+  tf.dispose([xs, ys]);
+  return step;
+}
+
+/** A function that yields to the event loop when `ms` have passed. */
+function yielder(ms: number): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last > ms) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      last = performance.now();
+    }
   };
 }
 
