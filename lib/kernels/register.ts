@@ -542,13 +542,12 @@ export function registerFastKernels(
     const simple = x.dtype === "float32" && reps.length === x.shape.length &&
       reps.every((v, i) => i < k || v === 1);
     if (!simple) return tileOrig(args);
-    const times = reps.slice(0, k).reduce((p, q) => p * q, 1);
     const outShape = x.shape.map((d, i) => d * reps[i]);
     return runFlat(
       plainIO(isWasm, args.backend),
       [x],
       outShape,
-      ([xv], out) => repeatInto(xv, times, out),
+      ([xv], out) => repeatInto(xv, out),
     );
   });
 
