@@ -16,7 +16,8 @@
  */
 import { tf } from "../core/mod.ts";
 import { type Blas, loadBlas, type Sgemm } from "./blas.ts";
-import { jsSgemm } from "./gemm.ts";
+import { jsSgemm, wasmSgemm } from "./gemm.ts";
+import { epilogue } from "./epilogue.ts";
 import {
   conv2dBackpropFilter,
   conv2dBackpropInput,
@@ -47,57 +48,6 @@ import {
 } from "./io.ts";
 import { installFastGradients, registerGradientKernels } from "./gradients.ts";
 import { simdLoops } from "./simd.ts";
-
-/**
- * An Sgemm that runs on the wasm backend's own BatchMatMul (XNNPACK). The
- * operands are copied (transposed if needed) into heap tensors so the wasm
- * kernel always sees the untransposed case, its fast path.
- */
-function wasmSgemm(backend: object, batchMatMul: tf.KernelFunc): Sgemm {
-  const b = backend as WasmBackendLike;
-  const pack = (
-    trans: boolean,
-    rows: number,
-    cols: number,
-    x: Float32Array,
-    ld: number,
-  ) => {
-    const t = b.makeOutput([1, rows, cols], "float32");
-    const v = b.typedArrayFromHeap(t) as Float32Array;
-    if (!trans && ld === cols) v.set(x.subarray(0, rows * cols));
-    else if (!trans) {
-      for (let r = 0; r < rows; r++) {
-        v.set(x.subarray(r * ld, r * ld + cols), r * cols);
-      }
-    } else {
-      for (let c = 0; c < cols; c++) {
-        const src = c * ld;
-        for (let r = 0; r < rows; r++) v[r * cols + c] = x[src + r];
-      }
-    }
-    return t;
-  };
-  return (tA, tB, m, n, k, alpha, a, lda, bm, ldb, beta, c, ldc) => {
-    const ta = pack(tA, m, k, a, lda);
-    const tb = pack(tB, k, n, bm, ldb);
-    const out = batchMatMul({
-      inputs: { a: ta, b: tb },
-      backend,
-      attrs: { transposeA: false, transposeB: false },
-    }) as tf.TensorInfo;
-    const o = b.typedArrayFromHeap(out) as Float32Array;
-    for (let i = 0; i < m; i++) {
-      const ci = i * ldc, oi = i * n;
-      if (beta === 0 && alpha === 1) c.set(o.subarray(oi, oi + n), ci);
-      else {for (let j = 0; j < n; j++) {
-          c[ci + j] = alpha * o[oi + j] + beta * c[ci + j];
-        }}
-    }
-    b.disposeData(ta.dataId);
-    b.disposeData(tb.dataId);
-    b.disposeData(out.dataId);
-  };
-}
 
 function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   return {
@@ -143,42 +93,6 @@ function convInfo(
       (attrs.dataFormat ?? "NHWC") as DataFormat,
     ),
   );
-}
-
-/**
- * Adds a per-channel bias and applies relu in place (the fused epilogue),
- * in one pass over `y`: the tensor is large and memory traffic dominates.
- */
-function epilogue(
-  y: Float32Array,
-  channels: number,
-  bias: Float32Array | null,
-  relu: boolean,
-): void {
-  const n = y.length;
-  if (bias && bias.length === channels && channels > 1) {
-    const b = bias.slice(); // plain JS-heap copy: cheaper to index than a wasm view
-    if (relu) {
-      for (let i = 0; i < n; i += channels) {
-        for (let c = 0; c < channels; c++) {
-          const v = y[i + c] + b[c];
-          y[i + c] = v > 0 ? v : 0;
-        }
-      }
-    } else {
-      for (let i = 0; i < n; i += channels) {
-        for (let c = 0; c < channels; c++) y[i + c] += b[c];
-      }
-    }
-    return;
-  }
-  const b0 = bias ? bias[0] : 0;
-  if (relu) {
-    for (let i = 0; i < n; i++) {
-      const v = y[i] + b0;
-      y[i] = v > 0 ? v : 0;
-    }
-  } else if (b0 !== 0) { for (let i = 0; i < n; i++) y[i] += b0; }
 }
 
 /** Options for {@link registerFastKernels}. */
