@@ -1,9 +1,29 @@
 /**
- * The fused epilogue of FusedConv2D and _FusedMatMul (a per-channel or
- * scalar bias, then nothing or relu), applied to a GEMM's output.
+ * The fused epilogue of FusedConv2D and _FusedMatMul: which ones our
+ * kernels handle (a per-channel or scalar bias, then nothing or relu), and
+ * the loop that applies it to a GEMM's output.
  *
  * @module
  */
+import { tf } from "../core/mod.ts";
+
+/**
+ * Whether our epilogue computes this fused op's: no PReLU weights, a
+ * linear or relu activation, and a bias (if any) of rank ≤ 1 with one
+ * value per output channel (`channels`) or a single value.
+ */
+export function epilogueSupported(
+  bias: tf.TensorInfo | undefined,
+  preluActivationWeights: tf.TensorInfo | undefined,
+  activation: string | undefined,
+  channels: number,
+): boolean {
+  const biasOk = !bias || bias.shape.length <= 1 &&
+      (tf.util.sizeFromShape(bias.shape) === channels ||
+        tf.util.sizeFromShape(bias.shape) === 1);
+  return !preluActivationWeights &&
+    (activation === "linear" || activation === "relu") && biasOk;
+}
 
 /**
  * Adds a per-channel bias and applies relu in place (the fused epilogue),
