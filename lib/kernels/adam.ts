@@ -24,8 +24,8 @@
  * @module
  */
 import { tf } from "../core/mod.ts";
-import { plainIO } from "./io.ts";
-import { simdLoops } from "./simd.ts";
+import { type FlatIO, plainIO } from "./io.ts";
+import { type SimdLoops, simdLoops } from "./simd.ts";
 
 /** The slots of tfjs' AdamOptimizer that the fused update reads (private in its typings). */
 interface AdamInternals {
@@ -91,25 +91,58 @@ export function fusedAdamUpdate(
   gradients: Float32Array,
   forceJs = false,
 ): boolean {
+  const adam = fusableAdam(optimizer, variables);
+  if (!adam) return false;
+  const c = adamScalars(adam);
+  const pass = startPass(gradients, forceJs);
+  let offset = 0;
+  variables.forEach((variable, i) => {
+    const m = adam.accumulatedFirstMoment[i]!.variable;
+    const v = adam.accumulatedSecondMoment[i]!.variable;
+    updateVariable(pass, variable, m, v, offset, c);
+    offset += variable.size;
+  });
+  pass.grad?.dispose();
+  advanceStep(adam);
+  return true;
+}
+
+/**
+ * `optimizer`'s internals when the fused update applies to `variables`:
+ * an Adam optimizer on wasm or cpu whose moment slots exist (not the first
+ * step) and float32 variables; else null.
+ */
+function fusableAdam(
+  optimizer: tf.Optimizer,
+  variables: tf.Variable[],
+): AdamInternals | null {
   // Not `instanceof`: tfjs' Optimizer defines Symbol.hasInstance by duck
   // typing, so every optimizer is an "instance" of AdamOptimizer.
-  if (optimizer.getClassName() !== "Adam") return false;
+  if (optimizer.getClassName() !== "Adam") return null;
   const backendName = tf.getBackend();
-  if (backendName !== "wasm" && backendName !== "cpu") return false;
+  if (backendName !== "wasm" && backendName !== "cpu") return null;
   const adam = optimizer as unknown as AdamInternals;
   const firsts = adam.accumulatedFirstMoment;
   const seconds = adam.accumulatedSecondMoment;
-  if (!Array.isArray(firsts) || !Array.isArray(seconds)) return false;
+  if (!Array.isArray(firsts) || !Array.isArray(seconds)) return null;
   for (let i = 0; i < variables.length; i++) {
     if (!firsts[i] || !seconds[i] || variables[i].dtype !== "float32") {
-      return false;
+      return null;
     }
   }
+  return adam;
+}
+
+/**
+ * The float32 scalars of {@link adamPass} for this step, converted as
+ * tfjs converts them: scalar(β) for mul(m, β); scalar(1 − β) computed in
+ * float64 first; sub(1, accβ) in float32; add(…, ε) and mul(…, −lr) as
+ * float32 scalars.
+ */
+function adamScalars(adam: AdamInternals): Float64Array {
   const accBeta1 = adam.accBeta1.dataSync()[0];
   const accBeta2 = adam.accBeta2.dataSync()[0];
-  // tfjs: scalar(β) for mul(m, β); scalar(1 − β) computed in float64 first;
-  // sub(1, accβ) in float32; add(…, ε) and mul(…, −lr) as float32 scalars.
-  const c = new Float64Array([
+  return new Float64Array([
     fr(adam.beta1),
     fr(1 - adam.beta1),
     fr(adam.beta2),
@@ -119,65 +152,95 @@ export function fusedAdamUpdate(
     fr(adam.epsilon),
     fr(-adam.learningRate),
   ]);
+}
+
+/** What every variable's update of one step shares. */
+interface AdamPass {
+  io: FlatIO;
+  /** The wasm SIMD loop, when it runs. */
+  simd: SimdLoops["adam"] | undefined;
+  /** All gradients, flat (read by the JavaScript loop). */
+  gradients: Float32Array;
+  /** The same gradients on the wasm heap, for the SIMD loop. */
+  grad: tf.Tensor | undefined;
+}
+
+/**
+ * Sets up one step on the active backend. On wasm the gradients go onto
+ * the heap once, for the SIMD loop.
+ */
+function startPass(gradients: Float32Array, forceJs: boolean): AdamPass {
+  const isWasm = tf.getBackend() === "wasm";
   const backend = tf.backend();
-  const io = plainIO(backendName === "wasm", backend);
-  const simd = backendName === "wasm" && !forceJs
-    ? simdLoops(backend)?.adam
-    : undefined;
-  const engine = tf.engine();
-  // On wasm the gradients go onto the heap once, for the SIMD loop.
+  const io = plainIO(isWasm, backend);
+  const simd = isWasm && !forceJs ? simdLoops(backend)?.adam : undefined;
   const gradInfo = simd ? io.alloc([gradients.length]) : undefined;
-  const grad = gradInfo ? engine.makeTensorFromTensorInfo(gradInfo) : undefined;
+  const grad = gradInfo
+    ? tf.engine().makeTensorFromTensorInfo(gradInfo)
+    : undefined;
   if (gradInfo) io.view(gradInfo).set(gradients);
-  let offset = 0;
-  variables.forEach((variable, i) => {
-    const m = firsts[i]!.variable;
-    const v = seconds[i]!.variable;
-    // Allocate all three outputs before taking any view: an allocation may
-    // grow the wasm heap and detach earlier views.
-    const outs = [0, 1, 2].map(() => io.alloc(variable.shape));
-    const [outValue, outM, outV] = outs.map((t) => io.view(t));
-    const ins = [io.view(variable), io.view(m), io.view(v)];
-    let done = 0;
-    if (simd && grad) {
-      // Whole 4-lane groups in wasm; the tail (< 4 elements) below.
-      done = variable.size & ~3;
-      const g = io.view(grad).byteOffset + offset * 4;
-      simd(
-        ...ins.map((a) => a.byteOffset),
-        g,
-        ...[outValue, outM, outV].map((a) => a.byteOffset),
-        done * 4,
-        ...c,
-      );
-    }
-    if (done < variable.size) {
-      adamPass(
-        ins[0].subarray(done),
-        ins[1].subarray(done),
-        ins[2].subarray(done),
-        gradients,
-        offset + done,
-        c,
-        outValue.subarray(done),
-        outM.subarray(done),
-        outV.subarray(done),
-      );
-    }
-    offset += variable.size;
-    const [newValue, newM, newV] = outs.map((t) =>
-      engine.makeTensorFromTensorInfo(t)
+  return { io, simd, gradients, grad };
+}
+
+/**
+ * Updates one variable and its moments `m`, `v` from the gradients at
+ * `offset`: whole 4-lane groups in wasm SIMD, the rest (all of it without
+ * SIMD) in JavaScript; then assigns the three new tensors.
+ */
+function updateVariable(
+  pass: AdamPass,
+  variable: tf.Variable,
+  m: tf.Variable,
+  v: tf.Variable,
+  offset: number,
+  c: Float64Array,
+): void {
+  const { io, simd, grad } = pass;
+  // Allocate all three outputs before taking any view: an allocation may
+  // grow the wasm heap and detach earlier views.
+  const outs = [0, 1, 2].map(() => io.alloc(variable.shape));
+  const [outValue, outM, outV] = outs.map((t) => io.view(t));
+  const ins = [io.view(variable), io.view(m), io.view(v)];
+  let done = 0;
+  if (simd && grad) {
+    done = variable.size & ~3;
+    const g = io.view(grad).byteOffset + offset * 4;
+    simd(
+      ...ins.map((a) => a.byteOffset),
+      g,
+      ...[outValue, outM, outV].map((a) => a.byteOffset),
+      done * 4,
+      ...c,
     );
-    m.assign(newM);
-    v.assign(newV);
-    variable.assign(newValue);
-    tf.dispose([newValue, newM, newV]);
-  });
-  grad?.dispose();
+  }
+  if (done < variable.size) {
+    adamPass(
+      ins[0].subarray(done),
+      ins[1].subarray(done),
+      ins[2].subarray(done),
+      pass.gradients,
+      offset + done,
+      c,
+      outValue.subarray(done),
+      outM.subarray(done),
+      outV.subarray(done),
+    );
+  }
+  const engine = tf.engine();
+  const [newValue, newM, newV] = outs.map((t) =>
+    engine.makeTensorFromTensorInfo(t)
+  );
+  m.assign(newM);
+  v.assign(newV);
+  variable.assign(newValue);
+  tf.dispose([newValue, newM, newV]);
+}
+
+/** The step's bookkeeping, as `applyGradients` does it: β powers, count. */
+function advanceStep(adam: AdamInternals): void {
   tf.tidy(() => {
     adam.accBeta1.assign(tf.mul(adam.accBeta1, adam.beta1));
     adam.accBeta2.assign(tf.mul(adam.accBeta2, adam.beta2));
   });
   adam.incrementIterations();
-  return true;
 }

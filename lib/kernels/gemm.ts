@@ -1,10 +1,12 @@
 /**
- * Portable single-precision GEMM in plain JavaScript, used when neither a
- * native BLAS nor a backend matmul is available to the flat-array kernels.
+ * The GEMMs the flat-array kernels use when there is no native BLAS: the
+ * wasm backend's own XNNPACK matmul, or portable JavaScript (cpu).
  *
  * @module
  */
+import { tf } from "../core/mod.ts";
 import { guardEmpty, type Sgemm } from "./blas.ts";
+import type { WasmBackendLike } from "./io.ts";
 
 export type { Sgemm } from "./blas.ts";
 
@@ -77,3 +79,76 @@ export const jsSgemm: Sgemm = guardEmpty((
     }
   }
 });
+
+/**
+ * An Sgemm that runs on the wasm backend's own BatchMatMul (XNNPACK). The
+ * operands are copied (transposed if needed) into heap tensors so the wasm
+ * kernel always sees the untransposed case, its fast path.
+ */
+export function wasmSgemm(backend: object, batchMatMul: tf.KernelFunc): Sgemm {
+  const b = backend as WasmBackendLike;
+  // Empty products never reach the backend's matmul (see guardEmpty).
+  return guardEmpty((tA, tB, m, n, k, alpha, a, lda, bm, ldb, beta, c, ldc) => {
+    const ta = packOperand(b, tA, m, k, a, lda);
+    const tb = packOperand(b, tB, k, n, bm, ldb);
+    const out = batchMatMul({
+      inputs: { a: ta, b: tb },
+      backend,
+      attrs: { transposeA: false, transposeB: false },
+    }) as tf.TensorInfo;
+    const o = b.typedArrayFromHeap(out) as Float32Array;
+    storeScaled(o, m, n, alpha, beta, c, ldc);
+    b.disposeData(ta.dataId);
+    b.disposeData(tb.dataId);
+    b.disposeData(out.dataId);
+  });
+}
+
+/**
+ * op(X) (rows x cols after the op; X has leading dimension `ld`) copied
+ * into a fresh [1, rows, cols] heap tensor.
+ */
+function packOperand(
+  b: WasmBackendLike,
+  trans: boolean,
+  rows: number,
+  cols: number,
+  x: Float32Array,
+  ld: number,
+): tf.TensorInfo {
+  const t = b.makeOutput([1, rows, cols], "float32");
+  const v = b.typedArrayFromHeap(t) as Float32Array;
+  if (!trans && ld === cols) v.set(x.subarray(0, rows * cols));
+  else if (!trans) {
+    for (let r = 0; r < rows; r++) {
+      v.set(x.subarray(r * ld, r * ld + cols), r * cols);
+    }
+  } else {
+    for (let c = 0; c < cols; c++) {
+      const src = c * ld;
+      for (let r = 0; r < rows; r++) v[r * cols + c] = x[src + r];
+    }
+  }
+  return t;
+}
+
+/** C = alpha * O + beta * C for a dense [m, n] product O (C's leading dimension ldc). */
+function storeScaled(
+  o: Float32Array,
+  m: number,
+  n: number,
+  alpha: number,
+  beta: number,
+  c: Float32Array,
+  ldc: number,
+): void {
+  for (let i = 0; i < m; i++) {
+    const ci = i * ldc, oi = i * n;
+    if (beta === 0 && alpha === 1) c.set(o.subarray(oi, oi + n), ci);
+    else {
+      for (let j = 0; j < n; j++) {
+        c[ci + j] = alpha * o[oi + j] + beta * c[ci + j];
+      }
+    }
+  }
+}

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { repeatInto } from "./reduce.ts";
 
 /**
  * Does the leading rows of {@link batchNormGrad}'s main loop elsewhere (the
@@ -102,18 +103,7 @@ export function broadcastDivide(
   const cols = dy.length;
   const row = new Float32Array(cols);
   for (let c = 0; c < cols; c++) row[c] = dy[c] / count;
-  if (cols === 1) {
-    out.fill(row[0]);
-    return;
-  }
-  out.set(row, 0);
-  // Doubling copies: memcpy speed instead of a per-element loop.
-  let filled = cols;
-  while (filled < out.length) {
-    const len = Math.min(filled, out.length - filled);
-    out.copyWithin(filled, 0, len);
-    filled += len;
-  }
+  repeatInto(row, out);
 }
 
 /** Square's gradient: dx = dy * (2x), as tfjs computes it. */

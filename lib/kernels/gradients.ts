@@ -4,31 +4,17 @@
  * tfjs gradient). The forward ops are untouched, so models, layers and
  * saved files are stock; only how the gradient is computed changes.
  *
- * Each replacement gradient calls a fused kernel ("Fast…", registered here
- * on the backends that have our fast kernels) when the active backend has
- * it and the shapes are the common case, and otherwise defers to tfjs' own
- * gradient function, so other backends (and the tests' reference backend)
- * keep the stock behaviour.
+ * Each replacement gradient calls a fused kernel ("Fast…", registered by
+ * configs/gradients.ts on the backends that have our fast kernels) when
+ * the active backend has it and the shapes are the common case, and
+ * otherwise defers to tfjs' own gradient function, so other backends (and
+ * the tests' reference backend) keep the stock behaviour.
  *
  * @module
  */
 import { tf } from "../core/mod.ts";
-import {
-  batchNormGrad,
-  broadcastDivide,
-  reluGrad,
-  squareGrad,
-} from "./grad_math.ts";
 import { leadingAxes } from "./reduce.ts";
-import { type SimdLoops, simdLoops } from "./simd.ts";
-import {
-  allFloat,
-  plainIO,
-  req,
-  runFlat,
-  runFlatMulti,
-  withFloat64Scratch,
-} from "./io.ts";
+import { allFloat } from "./io.ts";
 
 /** Kernel names of the fused gradient kernels. */
 export const GRAD_KERNELS = {
@@ -40,139 +26,6 @@ export const GRAD_KERNELS = {
 
 type NamedGradFunc = tf.GradConfig["gradFunc"];
 type GradMap = ReturnType<NamedGradFunc>;
-
-/** Registers the fused gradient kernels on `backendName` ("cpu" or "wasm"). */
-export function registerGradientKernels(backendName: "cpu" | "wasm"): string[] {
-  const isWasm = backendName === "wasm";
-  const reg = (kernelName: string, kernelFunc: tf.KernelFunc) => {
-    if (tf.getKernel(kernelName, backendName)) {
-      tf.unregisterKernel(kernelName, backendName);
-    }
-    tf.registerKernel({ kernelName, backendName, kernelFunc });
-    return kernelName;
-  };
-  return [
-    reg(GRAD_KERNELS.batchNorm, (args) => {
-      const x = req(args, "x"), dy = req(args, "dy");
-      const { mean, variance, scale } = args.inputs;
-      const C = x.shape[x.shape.length - 1];
-      const eps = args.attrs?.varianceEpsilon as number;
-      const ins = [x, dy, req(args, "mean"), req(args, "variance")];
-      if (scale) ins.push(scale);
-      const io = plainIO(isWasm, args.backend);
-      const loops = isWasm && C % 2 === 0 ? simdLoops(args.backend) : null;
-      // `heap`: where the SIMD loop keeps m, k and the sums (float64).
-      const run = (heap?: () => Float64Array) =>
-        runFlatMulti(
-          io,
-          ins,
-          [x.shape, mean!.shape, variance!.shape, [C], [C]],
-          ([xv, dyv, mv, vv, sv], [dx, dMean, dVariance, dScale, dOffset]) => {
-            const rows = loops && heap
-              ? (
-                m: Float64Array,
-                k: Float64Array,
-                s1: Float64Array,
-                s2: Float64Array,
-              ) => {
-                const f64 = heap();
-                f64.set(m, 0);
-                f64.set(k, C);
-                f64.set(s1, 2 * C);
-                f64.set(s2, 3 * C);
-                const pairs = Math.floor(xv.length / (2 * C));
-                loops.batchNormGrad(
-                  xv.byteOffset,
-                  dyv.byteOffset,
-                  dx.byteOffset,
-                  f64.byteOffset,
-                  4 * C,
-                  pairs * 8 * C,
-                );
-                s1.set(f64.subarray(2 * C, 3 * C));
-                s2.set(f64.subarray(3 * C));
-                return pairs * 2 * C;
-              }
-              : undefined;
-            batchNormGrad(xv, dyv, mv, vv, sv ?? null, eps, C, {
-              dx,
-              dMean,
-              dVariance,
-              dScale,
-              dOffset,
-            }, rows);
-          },
-        );
-      return loops ? withFloat64Scratch(io, args.backend, 4 * C, run) : run();
-    }),
-    reg(GRAD_KERNELS.mean, (args) => {
-      const dy = req(args, "dy");
-      const attrs = args.attrs ?? {};
-      return runFlat(
-        plainIO(isWasm, args.backend),
-        [dy],
-        attrs.shape as number[],
-        ([dyv], out) => broadcastDivide(dyv, attrs.count as number, out),
-      );
-    }),
-    reg(GRAD_KERNELS.square, (args) => {
-      const x = req(args, "x"), dy = req(args, "dy");
-      return runFlat(
-        plainIO(isWasm, args.backend),
-        [x, dy],
-        x.shape,
-        ([xv, dyv], out) => {
-          const done = simdPrefix(args.backend, [xv, dyv, out], (l, p) => {
-            l.squareGrad(p[0], p[1], p[2], p[3]);
-          });
-          if (done < out.length) {
-            squareGrad(
-              xv.subarray(done),
-              dyv.subarray(done),
-              out.subarray(done),
-            );
-          }
-        },
-      );
-    }),
-    reg(GRAD_KERNELS.relu, (args) => {
-      const x = req(args, "x"), dy = req(args, "dy");
-      return runFlat(
-        plainIO(isWasm, args.backend),
-        [x, dy],
-        x.shape,
-        ([xv, dyv], out) => {
-          let special = false;
-          const done = simdPrefix(args.backend, [xv, dyv, out], (l, p) => {
-            special = l.reluGrad(p[0], p[1], p[2], p[3]) !== 0;
-          });
-          if (special) reluGrad(xv, dyv, out); // NaN/Inf: the exact loop
-          else if (done < out.length) {
-            reluGrad(xv.subarray(done), dyv.subarray(done), out.subarray(done));
-          }
-        },
-      );
-    }),
-  ];
-}
-
-/**
- * Runs a wasm SIMD loop over the whole 4-element groups of `arrays` (views
- * into the wasm heap, all the same length) when `backend` has the loops;
- * `call` gets the byte offsets and the byte count. Returns how many
- * elements were done (0 without SIMD): the caller does the rest.
- */
-function simdPrefix(
-  backend: object,
-  arrays: Float32Array[],
-  call: (loops: SimdLoops, args: number[]) => void,
-): number {
-  const loops = simdLoops(backend);
-  const done = arrays[0].length & ~3;
-  if (!loops || done === 0) return 0;
-  call(loops, [...arrays.map((a) => a.byteOffset), done * 4]);
-  return done;
-}
 
 /** True when the active backend has our fused kernel `name`. */
 function available(name: string): boolean {

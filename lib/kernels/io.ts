@@ -139,11 +139,11 @@ export function runFlatMulti(
   return outs;
 }
 
+/** What a tfjs kernel function is called with: inputs, backend, attrs. */
+export type KernelArgs = Parameters<tf.KernelFunc>[0];
+
 /** Required kernel input (tfjs types every input as optional). */
-export function req(
-  args: Parameters<tf.KernelFunc>[0],
-  name: string,
-): tf.TensorInfo {
+export function req(args: KernelArgs, name: string): tf.TensorInfo {
   const t = args.inputs[name];
   if (!t) throw new Error(`fast kernels: missing input "${name}"`);
   return t;

@@ -16,6 +16,14 @@
  * gradient is tested against tfjs' reference cpu kernels
  * (tests/kernels_test.ts).
  *
+ * Layout: configs/ holds one file per kernel family (conv, pooling,
+ * reductions, BatchNorm, matmul with BLAS, matmul on wasm without it,
+ * Identity/Cast, gradient kernels), each turning one shared context
+ * (context.ts: backend, GEMM, options, original kernels) into tfjs kernel
+ * configs; register.ts lists the families and registers their configs.
+ * The loops they run live beside them: conv.ts, reduce.ts, grad_math.ts,
+ * gemm.ts, blas.ts, simd.ts.
+ *
  * @module
  */
 

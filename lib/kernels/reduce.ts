@@ -65,21 +65,19 @@ export function leadingAxes(
 }
 
 /**
- * Repeats `x` (all of whose leading dims are 1, with reps only on those
- * leading dims) `times` times into `out`, by doubling copies.
+ * Fills `out` with back-to-back copies of `x` (the last one cut short if
+ * `out.length` is not a multiple of `x.length`). Doubling copies — each
+ * `copyWithin` duplicates everything written so far — run at memcpy speed
+ * instead of a per-element loop. Tile's fast path (a per-channel vector
+ * repeated over N, H, W) and Mean's gradient both reduce to this.
  */
-export function repeatInto(
-  x: Float32Array,
-  times: number,
-  out: Float32Array,
-): void {
+export function repeatInto(x: Float32Array, out: Float32Array): void {
   const n = x.length;
-  if (times === 0 || n === 0) return;
+  if (n === 0 || out.length === 0) return;
   out.set(x, 0);
   let filled = n;
-  const total = n * times;
-  while (filled < total) {
-    const len = Math.min(filled, total - filled);
+  while (filled < out.length) {
+    const len = Math.min(filled, out.length - filled);
     out.copyWithin(filled, 0, len);
     filled += len;
   }
