@@ -13,9 +13,9 @@ import {
   defineScript,
   resolveDataDir,
   runMain,
-} from "../lib/cli/flags.ts";
-import { logLine } from "../lib/core/progress.ts";
-import { REPORT_FILES, runReportStage } from "../lib/report/stage.ts";
+} from "../lib/cli/mod.ts";
+import { logLine } from "../lib/core/mod.ts";
+import { REPORT_FILES, runReportStage } from "../lib/report/mod.ts";
 import { join } from "path";
 
 const INFO = defineScript({
