@@ -31,8 +31,13 @@ export interface SampleGridOptions {
  * `--limit`) leave background.
  *
  * ```ts
+ * import { encodeGrayPng } from "../core/mod.ts";
+ * import { loadMnist, loadNoisy } from "../data/mod.ts";
+ *
+ * const cleanTest = await loadMnist("data/mnist", "test");
+ * const noisyTest = await loadNoisy("data/noisy", "test");
  * const grid = sampleGrid(cleanTest, noisyTest);
- * await Deno.writeFile("samples.png", encodeGrayPng(grid)); // from core
+ * await Deno.writeFile("samples.png", encodeGrayPng(grid));
  * ```
  */
 export function sampleGrid(

@@ -50,6 +50,8 @@ export { fusedAdamUpdate } from "./adam.ts";
  *
  * @example
  * ```ts
+ * import { tf } from "../core/mod.ts";
+ *
  * await tf.setBackend("wasm");
  * const report = registerTrainingKernels("wasm");
  * console.log(report.gemm); // "openblas" or "wasm-xnnpack"

@@ -101,6 +101,9 @@ function galleryMd(gallery: Gallery): string {
  *
  * @example
  * ```ts
+ * import type { ReportContent } from "./mod.ts";
+ *
+ * declare const content: ReportContent; // from buildContent
  * const md = renderMarkdown(content);
  * await Deno.writeTextFile("data/report/report.md", md);
  * ```

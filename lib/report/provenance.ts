@@ -79,6 +79,10 @@ function provenanceRow(
  *
  * @example
  * ```ts
+ * import { findUpstream, loadReportInputs, upstreamHashes } from "./mod.ts";
+ *
+ * const upstream = await findUpstream("data");
+ * const inputs = await loadReportInputs("data", upstream);
  * const rows = provenanceRows(inputs, await upstreamHashes(upstream));
  * ```
  */
@@ -148,6 +152,9 @@ function augmentCommand(manifest: StageManifest, dataFlag: string): string {
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * commands(inputs);
  * // ["deno task fetch", "deno task augment --preset seed --seed 42", …]
  * ```

@@ -50,6 +50,9 @@ function intervalText(correct: number, n: number): string {
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * const table = summaryTable(inputs);
  * console.log(table.rows.map((r) => r.label));
  * ```
@@ -143,6 +146,9 @@ export function summaryTable(inputs: ReportInputs): SummaryTable {
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * for (const line of findings(inputs)) console.log(line);
  * ```
  */
@@ -212,6 +218,11 @@ export function findings(inputs: ReportInputs): string[] {
  *
  * @example
  * ```ts
+ * import { findUpstream, loadReportInputs, upstreamHashes } from "./mod.ts";
+ *
+ * const upstream = await findUpstream("data");
+ * const inputs = await loadReportInputs("data", upstream);
+ * const hashes = await upstreamHashes(upstream);
  * const notes = trustNotes(inputs, hashes["noisy/manifest.json"]);
  * ```
  */
@@ -306,6 +317,9 @@ export function trustNotes(
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * notices(inputs); // ["The **Dense** model is not trained yet, …"]
  * ```
  */

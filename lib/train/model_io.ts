@@ -33,6 +33,9 @@ function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
  *
  * @example
  * ```ts
+ * import { buildModel } from "./mod.ts";
+ *
+ * const model = buildModel("cnn", 42);
  * await model.save(fileSaveHandler("data/models/cnn"));
  * ```
  */

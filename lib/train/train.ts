@@ -166,6 +166,9 @@ function weightsFinite(model: tf.LayersModel): boolean {
  * excluded, so validation stays unseen). Undefined for `unit` inputs.
  *
  * ```ts
+ * import { loadNoisy } from "../data/mod.ts";
+ * import { RECIPES } from "./mod.ts";
+ *
  * const data = await loadNoisy("data/noisy", "train");
  * const { train } = holdOut(data.count, 0.2, 42);
  * inputStandardization(RECIPES.cnn, data, train); // ≈ { mean: 0.153, std: 0.261 }
@@ -239,6 +242,9 @@ function disposeAll(tensors: readonly tf.Tensor[] | undefined): void {
  *
  * @example
  * ```ts
+ * import { loadNoisy } from "../data/mod.ts";
+ * import { RECIPES } from "./mod.ts";
+ *
  * const data = await loadNoisy("data/noisy", "train");
  * const result = await train({
  *   recipe: { ...RECIPES.dense, epochs: 2 },
