@@ -7,7 +7,7 @@
  * @module
  */
 
-import { fileURLToPath } from "url";
+import { fileURLToPath } from "node:url";
 import { logLine, tf, UsageError } from "../lib/core/mod.ts";
 import { defineScript, resolveDataDir, runMain } from "../lib/cli/mod.ts";
 import { type BackendName, BACKENDS, initBackend } from "../lib/kernels/mod.ts";
@@ -15,8 +15,8 @@ import { measureThroughput, type Throughput } from "./benchmark.ts";
 import { MODEL_NAMES, type ModelName } from "../lib/train/mod.ts";
 import { benchmarkAugment } from "./augment_benchmark.ts";
 import { loadMnist } from "../lib/data/mod.ts";
-import { join } from "path";
-import { cpus } from "os";
+import { join } from "node:path";
+import { cpus } from "node:os";
 
 const info = defineScript({
   usage: "deno task bench [flags]",

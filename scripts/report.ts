@@ -16,7 +16,7 @@ import {
 } from "../lib/cli/mod.ts";
 import { logLine } from "../lib/core/mod.ts";
 import { REPORT_FILES, runReportStage } from "../lib/report/mod.ts";
-import { join } from "path";
+import { join } from "node:path";
 
 const INFO = defineScript({
   usage: "deno task report [flags]",

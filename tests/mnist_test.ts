@@ -1,4 +1,4 @@
-import assert from "assert";
+import assert from "node:assert/strict";
 import { DataError } from "../lib/core/errors.ts";
 import { encodeIdx } from "../lib/data/idx.ts";
 import {

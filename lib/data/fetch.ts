@@ -11,7 +11,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { ChecksumError, FetchError } from "../core/mod.ts";
 import { sha256File, sha256Hex } from "../core/mod.ts";
 import { exists, type StageInputFile, writeFileAtomic } from "../core/mod.ts";

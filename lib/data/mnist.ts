@@ -8,7 +8,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { DataError, MissingInputError } from "../core/mod.ts";
 import { type IdxArray, readIdx } from "./idx.ts";
 import { exists } from "../core/mod.ts";

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MissingInputError } from "../core/mod.ts";
 import { exists } from "../core/mod.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Page } from "playwright-core";
 import type { ModelName } from "../train/mod.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { DataError, MissingInputError } from "../core/mod.ts";
 import { exists } from "../core/mod.ts";
 import { sha256File } from "../core/mod.ts";

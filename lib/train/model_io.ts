@@ -10,7 +10,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { tf } from "../core/mod.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../core/mod.ts";
 import { MissingInputError } from "../core/mod.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { tf } from "../core/mod.ts";
 import { type BackendName, initBackend } from "../kernels/mod.ts";
 import { evaluateSplit, type SplitMetrics } from "../evaluate/mod.ts";
