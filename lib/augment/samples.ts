@@ -7,8 +7,7 @@
  */
 
 import type { GrayImage } from "../core/mod.ts";
-import type { MnistSplit } from "../data/mod.ts";
-import { NUM_CLASSES } from "../data/mod.ts";
+import { type MnistSplit, NUM_CLASSES } from "../data/mod.ts";
 
 /** Layout of {@link sampleGrid}. */
 export interface SampleGridOptions {

@@ -9,9 +9,8 @@
  */
 
 import { join } from "node:path";
-import { DataError, MissingInputError } from "../core/mod.ts";
+import { DataError, exists, MissingInputError } from "../core/mod.ts";
 import { type IdxArray, readIdx } from "./idx.ts";
-import { exists } from "../core/mod.ts";
 
 /** The two splits of MNIST. */
 export type Split = "train" | "test";

@@ -10,8 +10,7 @@
  * @module
  */
 
-import { tf } from "../core/mod.ts";
-import { NoisyMnistError, UsageError } from "../core/mod.ts";
+import { NoisyMnistError, tf, UsageError } from "../core/mod.ts";
 import { registerTrainingKernels } from "./mod.ts";
 
 /** Backends this project can run on. */

@@ -17,8 +17,7 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MissingInputError } from "../core/mod.ts";
-import { exists } from "../core/mod.ts";
+import { exists, MissingInputError } from "../core/mod.ts";
 import { REPORT_FILES, reportDir } from "./stage.ts";
 
 /** Where Debian's `chromium` package puts the browser. */

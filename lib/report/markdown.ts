@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { Chart } from "./charts.ts";
-import { MODEL_LABELS } from "./charts.ts";
+import { type Chart, MODEL_LABELS } from "./charts.ts";
 import type { Gallery, KeyValue, ReportContent } from "./content.ts";
 import { formatInt, formatPercent } from "./format.ts";
 

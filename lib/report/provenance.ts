@@ -7,10 +7,9 @@
  * @module
  */
 
-import type { Json, StageManifest } from "../core/mod.ts";
+import { formatDuration, type Json, type StageManifest } from "../core/mod.ts";
 import { RECIPES } from "../train/mod.ts";
 import type { KeyValue, ProvenanceRow } from "./content_types.ts";
-import { formatDuration } from "../core/mod.ts";
 import { formatJsonValue, formatTimestamp } from "./format.ts";
 import { type ModelArtifacts, type ReportInputs, trainTask } from "./load.ts";
 

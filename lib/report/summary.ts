@@ -10,9 +10,8 @@
  * @module
  */
 
-import type { ModelName } from "../train/mod.ts";
+import { type ModelName, RECIPES, STUDY_EPOCHS } from "../train/mod.ts";
 import { formatDuration } from "../core/mod.ts";
-import { RECIPES, STUDY_EPOCHS } from "../train/mod.ts";
 import { correctCount, findModel } from "./artifacts.ts";
 import { MODEL_LABELS } from "./charts.ts";
 import {

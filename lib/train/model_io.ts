@@ -11,9 +11,12 @@
  */
 
 import { join } from "node:path";
-import { tf } from "../core/mod.ts";
-import { writeFileAtomic, writeJsonAtomic } from "../core/mod.ts";
-import { MissingInputError } from "../core/mod.ts";
+import {
+  MissingInputError,
+  tf,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "../core/mod.ts";
 
 /** File names of a saved model. */
 export const MODEL_FILES = {
