@@ -18,7 +18,7 @@
  * images).
  *
  * Why: tfjs' wasm backend uses one core, and its threaded build does not
- * start under Deno (FINDINGS.md); replicas in Workers use them all.
+ * start under Deno; replicas in Workers use them all.
  *
  * @module
  */
