@@ -29,7 +29,13 @@
  * ```
  *
  * Each stage also has a one-call form that reads and writes `data/` like
- * its script: {@link runAugmentStage}, {@link runTrainStage}.
+ * its script: {@link fetchMnist}, {@link runAugmentStage},
+ * {@link runTrainStage}, {@link runReportStage}.
+ *
+ * This module exports what a user of the library calls. Each stage's
+ * folder has the rest of its public API under its own export:
+ * `@noisy-mnist/noisy-mnist/core`, `/data`, `/augment`, `/train`,
+ * `/evaluate`, `/kernels`, `/report`, `/robustness`.
  *
  * @module
  */
@@ -39,224 +45,83 @@ export {
   type FetchedFile,
   fetchMnist,
   type FetchOptions,
-  MNIST_FILE_NAMES,
-  MNIST_MIRRORS,
-  MNIST_SHA256,
-  mnistStageInputs,
-  type TransferProgress,
-} from "./lib/data/fetch.ts";
+} from "./lib/data/mod.ts";
 
-// Data: IDX files and MNIST splits
+// Data: MNIST splits and IDX files
 export {
-  decodeIdx,
-  encodeIdx,
-  gunzip,
-  gzip,
   type IdxArray,
-  type IdxDataByDtype,
-  type IdxDtype,
-  isGzip,
-  parseIdx,
-  readIdx,
-  serializeIdx,
-  shapeSize,
-  writeIdx,
-  type WriteIdxOptions,
-} from "./lib/data/idx.ts";
-export {
-  type FloatBatch,
-  gatherBatch,
-  labelHistogram,
   loadMnist,
   loadNoisy,
-  loadSplitFiles,
-  MNIST_FILES,
   type MnistSplit,
-  NOISY_FILES,
-  NUM_CLASSES,
+  readIdx,
   type Split,
-  type SplitFiles,
-  splitFromIdx,
-  SPLITS,
   takeFirst,
-} from "./lib/data/mnist.ts";
-export { type TensorBatch, toTensors } from "./lib/train/tensors.ts";
+  writeIdx,
+} from "./lib/data/mod.ts";
 
 // Stage 2: augment
 export {
-  augmentImages,
-  type AugmentImagesOptions,
-  augmentSplit,
-  ImageAugmenter,
-  type ImageParams,
-  sampleImageParams,
-  SPLIT_IDS,
-  type SplitKey,
-} from "./lib/augment/augment.ts";
-export {
   type AugmentConfig,
-  type BrightnessMode,
-  configToJson,
-  DEFAULT_PRESET,
-  FILL_MODES,
-  type FillMode,
-  type Param,
-  parseParam,
-  PRESET_NAMES,
-  presetConfig,
-  type PresetName,
-  PRESETS,
-  validateAugmentConfig,
-  withOverrides,
-} from "./lib/augment/config.ts";
-export { AugmentPool, defaultWorkerCount } from "./lib/augment/pool.ts";
-export {
-  AUGMENT_VERSION,
+  AugmentPool,
+  augmentSplit,
   type AugmentStageOptions,
   type AugmentStageResult,
-  type AugmentTimings,
+  type PresetName,
+  PRESETS,
   runAugmentStage,
-} from "./lib/augment/stage.ts";
-export {
-  benchmarkAugment,
-  type BenchmarkAugmentOptions,
-  type BenchmarkAugmentResult,
-} from "./bench/augment_benchmark.ts";
-export {
-  type Affine,
-  affineFor,
-  type GeometryParams,
-  warpBilinear,
-} from "./lib/augment/warp.ts";
-export { KeyedRng, SplitMix64, type U64 } from "./lib/core/rng.ts";
-export {
-  imagesPixelStats,
-  type PixelStats,
-  pixelStats,
-} from "./lib/core/pixel_stats.ts";
-export { encodeGrayPng, type GrayImage } from "./lib/core/png.ts";
-export { sampleGrid, type SampleGridOptions } from "./lib/augment/samples.ts";
+} from "./lib/augment/mod.ts";
 
 // Stage 3: train
+export { type BackendName, initBackend } from "./lib/kernels/mod.ts";
 export {
-  type BackendInfo,
-  type BackendName,
-  BACKENDS,
-  initBackend,
-} from "./lib/kernels/backend.ts";
-export {
-  buildCnn,
-  buildDense,
   buildModel,
-  type InputStandardization,
-  KERAS_PARAM_COUNTS,
-  MODEL_NAMES,
+  type EpochRecord,
+  loadModel,
+  type ModelMetrics,
   type ModelName,
-} from "./lib/train/models.ts";
-export {
-  type EarlyStopping,
-  INPUT_SCALES,
-  type InputScale,
   type Recipe,
   RECIPES,
-  type ReduceLrOnPlateau,
-  STUDY_EPOCHS,
-} from "./lib/train/recipes.ts";
-export {
-  type BatchProgress,
-  type EpochRecord,
-  holdOut,
-  inputStandardization,
+  runTrainStage,
+  saveModel,
   train,
   type TrainOptions,
   type TrainResult,
-} from "./lib/train/train.ts";
-export { DataParallel, shardSizes } from "./lib/train/data_parallel.ts";
-export {
-  makeOptimizer,
-  Replica,
-  type ReplicaSnapshot,
-  type ShardGradients,
-  trainStep,
-} from "./lib/train/replica.ts";
-export {
-  type ModelMetrics,
-  runTrainStage,
   type TrainStageOptions,
   type TrainStageResult,
-} from "./lib/train/stage.ts";
-export { loadModel, saveModel } from "./lib/train/model_io.ts";
+} from "./lib/train/mod.ts";
+
+// Evaluation
 export {
   evaluateSplit,
-  type Predictions,
   predictProbabilities,
   type SplitMetrics,
-  summarizeProbabilities,
-} from "./lib/evaluate/evaluate.ts";
-export {
-  accuracyOf,
-  type ClassMetrics,
-  type ConfusionMatrix,
-  confusionMatrix,
-  macroF1,
-  perClassMetrics,
-} from "./lib/evaluate/metrics.ts";
-export {
-  type Blas,
-  type FastKernelOptions,
-  type FastKernelReport,
-  registerTrainingKernels,
-} from "./lib/kernels/mod.ts";
-export {
-  measureThroughput,
-  type Throughput,
-  type ThroughputOptions,
-} from "./bench/benchmark.ts";
+} from "./lib/evaluate/mod.ts";
 
 // Stage 4: report
 export {
-  REPORT_FILES,
-  reportDir,
+  checkReportInBrowser,
+  type CheckResult,
   type ReportStageOptions,
   type ReportStageResult,
   runReportStage,
-} from "./lib/report/stage.ts";
-export {
-  checkReportInBrowser,
-  type CheckResult,
-  formatCheck,
-} from "./lib/report/browser_check.ts";
+} from "./lib/report/mod.ts";
 
-// Shared: errors, manifests, files
+// Errors: every one the library raises on purpose is a NoisyMnistError
 export {
   ChecksumError,
   ConfigError,
   DataError,
   FetchError,
-  type IdxErrorKind,
   IdxFormatError,
   LockedError,
   MissingInputError,
   NoisyMnistError,
   UsageError,
-} from "./lib/core/errors.ts";
+} from "./lib/core/mod.ts";
+export { BackendError } from "./lib/kernels/mod.ts";
 export {
-  checkFreshness,
-  type Freshness,
-  type Json,
-  type StageManifest,
-  type ToolVersions,
-} from "./lib/core/manifest.ts";
-export {
-  type JsonObject,
-  runStage,
-  type StageContext,
-  type StageInputFile,
-  type StageRun,
-  type StageSpec,
-  type StageWork,
-  type UpstreamStage,
-} from "./lib/core/stage.ts";
-export { type FolderLock, LOCK_FILE, lockFolder } from "./lib/core/lock.ts";
-export { sha256File, sha256Hex, sha256Text } from "./lib/core/hash.ts";
-export { writeFileAtomic, writeJsonAtomic } from "./lib/core/fsutil.ts";
+  CheckpointError,
+  DivergedError,
+  ResumeError,
+  WorkerError,
+} from "./lib/train/mod.ts";

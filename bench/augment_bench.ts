@@ -7,11 +7,8 @@
  * @module
  */
 
-import { augmentSplit } from "../lib/augment/augment.ts";
-import { PRESETS } from "../lib/augment/config.ts";
-import { AugmentPool } from "../lib/augment/pool.ts";
-import { serializeIdx } from "../lib/data/idx.ts";
-import { loadMnist, type MnistSplit } from "../lib/data/mnist.ts";
+import { AugmentPool, augmentSplit, PRESETS } from "../lib/augment/mod.ts";
+import { loadMnist, type MnistSplit, serializeIdx } from "../lib/data/mod.ts";
 import { MNIST_DIR } from "../tests/helpers.ts";
 
 const ignore = MNIST_DIR === undefined;

@@ -5,10 +5,13 @@
  * @module
  */
 
-import { type AugmentConfig, PRESETS } from "../lib/augment/config.ts";
-import { AugmentPool, defaultWorkerCount } from "../lib/augment/pool.ts";
-import { serializeIdx } from "../lib/data/idx.ts";
-import type { MnistSplit, Split } from "../lib/data/mnist.ts";
+import {
+  type AugmentConfig,
+  AugmentPool,
+  defaultWorkerCount,
+  PRESETS,
+} from "../lib/augment/mod.ts";
+import { type MnistSplit, serializeIdx, type Split } from "../lib/data/mod.ts";
 import { median } from "./stats.ts";
 
 /** Options of {@link benchmarkAugment}. */

@@ -7,22 +7,16 @@
  * @module
  */
 
-import { fileURLToPath } from "url";
-import { tf } from "../lib/core/tf.ts";
-import { defineScript, resolveDataDir, runMain } from "../lib/cli/flags.ts";
-import {
-  type BackendName,
-  BACKENDS,
-  initBackend,
-} from "../lib/kernels/backend.ts";
+import { fileURLToPath } from "node:url";
+import { logLine, tf, UsageError } from "../lib/core/mod.ts";
+import { defineScript, resolveDataDir, runMain } from "../lib/cli/mod.ts";
+import { type BackendName, BACKENDS, initBackend } from "../lib/kernels/mod.ts";
 import { measureThroughput, type Throughput } from "./benchmark.ts";
-import { MODEL_NAMES, type ModelName } from "../lib/train/models.ts";
-import { UsageError } from "../lib/core/errors.ts";
+import { MODEL_NAMES, type ModelName } from "../lib/train/mod.ts";
 import { benchmarkAugment } from "./augment_benchmark.ts";
-import { loadMnist } from "../lib/data/mnist.ts";
-import { join } from "path";
-import { cpus } from "os";
-import { logLine } from "../lib/core/progress.ts";
+import { loadMnist } from "../lib/data/mod.ts";
+import { join } from "node:path";
+import { cpus } from "node:os";
 
 const info = defineScript({
   usage: "deno task bench [flags]",

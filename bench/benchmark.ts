@@ -6,14 +6,16 @@
  * @module
  */
 
-import { tf } from "../lib/core/tf.ts";
-import type { ModelName } from "../lib/train/models.ts";
-import type { FloatBatch } from "../lib/data/mnist.ts";
-import type { BackendName } from "../lib/kernels/backend.ts";
-import { DataParallel } from "../lib/train/data_parallel.ts";
-import { keyedUniform } from "../lib/train/rng.ts";
-import { RECIPES } from "../lib/train/recipes.ts";
-import { Replica } from "../lib/train/replica.ts";
+import { tf } from "../lib/core/mod.ts";
+import {
+  DataParallel,
+  keyedUniform,
+  type ModelName,
+  RECIPES,
+  Replica,
+} from "../lib/train/mod.ts";
+import type { FloatBatch } from "../lib/data/mod.ts";
+import type { BackendName } from "../lib/kernels/mod.ts";
 import { median } from "./stats.ts";
 
 /** Options of the throughput measurements. */

@@ -7,10 +7,14 @@
  * @module
  */
 
-import { resolveDataDir, runMain } from "../lib/cli/flags.ts";
-import { AUGMENT_SCRIPT, augmentConfig } from "../lib/cli/augment.ts";
-import { runAugmentStage } from "../lib/augment/stage.ts";
-import { KeyedProgress, logLine } from "../lib/core/progress.ts";
+import {
+  AUGMENT_SCRIPT,
+  augmentConfig,
+  resolveDataDir,
+  runMain,
+} from "../lib/cli/mod.ts";
+import { runAugmentStage } from "../lib/augment/mod.ts";
+import { KeyedProgress, logLine } from "../lib/core/mod.ts";
 
 runMain(AUGMENT_SCRIPT, async (flags) => {
   const { preset, seed } = flags;

@@ -8,8 +8,8 @@
  */
 
 import wabtInit from "wabt";
-import { defineScript, runMain } from "../lib/cli/flags.ts";
-import { NoisyMnistError } from "../lib/core/errors.ts";
+import { defineScript, runMain } from "../lib/cli/mod.ts";
+import { NoisyMnistError } from "../lib/core/mod.ts";
 
 const SOURCE = "lib/kernels/simd.wat";
 const TARGET = "lib/kernels/simd_wasm.ts";

@@ -15,12 +15,12 @@ import {
   defineScript,
   resolveDataDir,
   runMain,
-} from "../lib/cli/flags.ts";
+} from "../lib/cli/mod.ts";
 import {
   checkReportInBrowser,
   CHROMIUM_PATH,
   formatCheck,
-} from "../lib/report/browser_check.ts";
+} from "../lib/report/mod.ts";
 
 const INFO = defineScript({
   usage: "deno task check:report [flags]",

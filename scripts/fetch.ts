@@ -11,9 +11,9 @@ import {
   defineScript,
   resolveDataDir,
   runMain,
-} from "../lib/cli/flags.ts";
-import { fetchMnist } from "../lib/data/fetch.ts";
-import { formatBytes, KeyedProgress, logLine } from "../lib/core/progress.ts";
+} from "../lib/cli/mod.ts";
+import { fetchMnist } from "../lib/data/mod.ts";
+import { formatBytes, KeyedProgress, logLine } from "../lib/core/mod.ts";
 
 const info = defineScript({
   usage: "deno task fetch [flags]",

@@ -13,10 +13,10 @@ import {
   defineScript,
   resolveDataDir,
   runMain,
-} from "../lib/cli/flags.ts";
-import { logLine } from "../lib/core/progress.ts";
-import { REPORT_FILES, runReportStage } from "../lib/report/stage.ts";
-import { join } from "path";
+} from "../lib/cli/mod.ts";
+import { logLine } from "../lib/core/mod.ts";
+import { REPORT_FILES, runReportStage } from "../lib/report/mod.ts";
+import { join } from "node:path";
 
 const INFO = defineScript({
   usage: "deno task report [flags]",

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { runMain } from "../lib/cli/flags.ts";
-import { runTrainScript, trainScript } from "../lib/cli/train.ts";
+import { runMain, runTrainScript, trainScript } from "../lib/cli/mod.ts";
 
 runMain(trainScript("cnn"), (flags) => runTrainScript("cnn", flags));

@@ -1,5 +1,5 @@
-import assert from "assert";
-import { join, resolve } from "path";
+import assert from "node:assert/strict";
+import { join, resolve } from "node:path";
 import {
   augmentImages,
   augmentSplit,

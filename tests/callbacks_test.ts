@@ -3,7 +3,7 @@
  * for the CNN recipe's settings (halve after 3 stalled epochs, floor 1e-5,
  * stop after 5, keep the best weights).
  */
-import assert from "assert";
+import assert from "node:assert/strict";
 import {
   afterEpoch,
   type CallbackState,

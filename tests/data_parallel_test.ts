@@ -1,4 +1,4 @@
-import assert from "assert";
+import assert from "node:assert/strict";
 import { tf } from "../lib/core/mod.ts";
 import { initBackend } from "../lib/kernels/backend.ts";
 import { DataParallel, shardSizes } from "../lib/train/data_parallel.ts";

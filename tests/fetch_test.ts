@@ -1,5 +1,5 @@
-import assert from "assert";
-import { join } from "path";
+import assert from "node:assert/strict";
+import { join } from "node:path";
 import { ChecksumError, FetchError } from "../lib/core/errors.ts";
 import {
   fetchMnist,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { writeJsonAtomic } from "../lib/core/fsutil.ts";
 import { sha256File } from "../lib/core/hash.ts";
 import { writeIdx } from "../lib/data/idx.ts";

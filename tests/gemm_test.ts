@@ -6,7 +6,7 @@
  *
  * @module
  */
-import assert from "assert";
+import assert from "node:assert/strict";
 import { tf } from "../lib/core/mod.ts";
 import { initBackend } from "../lib/kernels/backend.ts";
 import { guardEmpty, loadBlas, type Sgemm } from "../lib/kernels/blas.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { MNIST_FILES } from "../lib/data/mnist.ts";
 
 function hasMnist(dir: string): boolean {

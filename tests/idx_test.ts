@@ -1,4 +1,4 @@
-import assert from "assert";
+import assert from "node:assert/strict";
 import { IdxFormatError } from "../lib/core/errors.ts";
 import {
   decodeIdx,

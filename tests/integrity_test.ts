@@ -7,8 +7,8 @@
  * @module
  */
 
-import assert from "assert";
-import { join, resolve } from "path";
+import assert from "node:assert/strict";
+import { join, resolve } from "node:path";
 import { PRESETS } from "../lib/augment/config.ts";
 import { runAugmentStage } from "../lib/augment/stage.ts";
 import { LockedError } from "../lib/core/errors.ts";

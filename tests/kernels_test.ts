@@ -5,7 +5,7 @@
  * max |diff| ≤ 1e-4. Shapes cover the study's own layers, odd sizes,
  * strides, paddings and dilations, plus seeded random conv geometries.
  */
-import assert from "assert";
+import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerTrainingKernels } from "../lib/kernels/mod.ts";

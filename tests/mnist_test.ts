@@ -1,6 +1,6 @@
-import assert from "assert";
+import assert from "node:assert/strict";
 import { DataError } from "../lib/core/errors.ts";
-import { encodeIdx } from "../lib/data/idx.ts";
+import { decodeIdx, encodeIdx } from "../lib/data/idx.ts";
 import {
   gatherBatch,
   labelHistogram,
@@ -9,7 +9,6 @@ import {
   takeFirst,
 } from "../lib/data/mnist.ts";
 import { toTensors } from "../lib/train/tensors.ts";
-import { decodeIdx } from "../lib/data/idx.ts";
 import { MNIST_DIR } from "./helpers.ts";
 
 // Label histograms of the real MNIST splits, as published.

@@ -2,8 +2,8 @@
  * End to end on real MNIST: the scripts run as a user runs them (as
  * subprocesses, with the tasks' permissions), on a small slice.
  */
-import assert from "assert";
-import { join } from "path";
+import assert from "node:assert/strict";
+import { join } from "node:path";
 import {
   MNIST_DIR,
   runScript,

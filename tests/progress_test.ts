@@ -1,4 +1,4 @@
-import assert from "assert";
+import assert from "node:assert/strict";
 import { KeyedProgress } from "../lib/core/mod.ts";
 
 Deno.test("KeyedProgress keeps one bar per key, made on the key's first report", () => {

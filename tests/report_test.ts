@@ -8,8 +8,8 @@
  * @module
  */
 
-import assert from "assert";
-import { join } from "path";
+import assert from "node:assert/strict";
+import { join } from "node:path";
 import { DataError, MissingInputError } from "../lib/core/errors.ts";
 import { sha256File } from "../lib/core/hash.ts";
 import {

@@ -1,4 +1,4 @@
-import assert from "assert";
+import assert from "node:assert/strict";
 import { deriveKey, KeyedRng, SplitMix64 } from "../lib/core/rng.ts";
 
 const MASK64 = (1n << 64n) - 1n;

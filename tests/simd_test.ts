@@ -3,7 +3,7 @@
  * JavaScript); a heap the module cannot use is a reported error, not a
  * silent fallback; a usable heap gives every loop that SimdLoops names.
  */
-import assert from "assert";
+import assert from "node:assert/strict";
 import { simdLoops } from "../lib/kernels/simd.ts";
 
 const backendWith = (memory: unknown) => ({ wasm: { asm: { memory } } });

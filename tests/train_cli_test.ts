@@ -2,7 +2,7 @@
  * `train_dense` as a user runs it: what `--resume` says without a
  * checkpoint, and what Ctrl-C says when training is already over.
  */
-import assert from "assert";
+import assert from "node:assert/strict";
 import {
   MNIST_DIR,
   runScript,

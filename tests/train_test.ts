@@ -1,4 +1,4 @@
-import assert from "assert";
+import assert from "node:assert/strict";
 import { initBackend } from "../lib/kernels/backend.ts";
 import { loadMnist, takeFirst } from "../lib/data/mnist.ts";
 import { RECIPES } from "../lib/train/recipes.ts";

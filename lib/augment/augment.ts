@@ -83,6 +83,8 @@ function draw(param: Param, rng: KeyedRng): number {
  * pass one to avoid an allocation per image.
  *
  * ```ts
+ * import { PRESETS } from "./mod.ts";
+ *
  * const p = sampleImageParams(PRESETS.seed, 42, "train", 0, 28, 28);
  * p.rotation; // a fixed angle in [-72, 72)
  * ```
@@ -307,6 +309,9 @@ export interface AugmentImagesOptions {
  * Image `j` of `images` is keyed as index `firstIndex + j` of the split.
  *
  * ```ts
+ * import { PRESETS } from "./mod.ts";
+ *
+ * const images = new Uint8Array(100 * 28 * 28); // 100 blank 28×28 digits
  * const out = augmentImages({ images, count: 100, rows: 28, cols: 28,
  *   config: PRESETS.seed, seed: 42, split: "train" });
  * ```
@@ -343,6 +348,10 @@ export function augmentImages(
  * input untouched), in this thread.
  *
  * ```ts
+ * import { loadMnist } from "../data/mod.ts";
+ * import { PRESETS } from "./mod.ts";
+ *
+ * const clean = await loadMnist("data/mnist", "test");
  * const noisy = augmentSplit(clean, "test", PRESETS.seed, 42);
  * ```
  */

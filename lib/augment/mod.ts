@@ -9,9 +9,30 @@
  */
 
 export * from "./augment.ts";
-export * from "./config.ts";
+export {
+  type AugmentConfig,
+  BRIGHTNESS_MODES,
+  type BrightnessMode,
+  configToJson,
+  DEFAULT_PRESET,
+  FILL_MODES,
+  type FillMode,
+  type NumericParamName,
+  type Param,
+  PARAM_RULES,
+  type ParamRule,
+  parseParam,
+  PRESET_NAMES,
+  presetConfig,
+  type PresetName,
+  PRESETS,
+  RESAMPLE_MODES,
+  type ResampleMode,
+  validateAugmentConfig,
+  withOverrides,
+} from "./config.ts";
 export * from "./corruptions.ts";
-export * from "./pool.ts";
+export { AugmentPool, defaultWorkerCount } from "./pool.ts";
 export * from "./samples.ts";
 export * from "./stage.ts";
 export * from "./warp.ts";

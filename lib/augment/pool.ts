@@ -5,6 +5,10 @@
  * worker runs in this thread with no Worker at all.
  *
  * ```ts
+ * import { loadMnist } from "../data/mod.ts";
+ * import { PRESETS } from "./mod.ts";
+ *
+ * const clean = await loadMnist("data/mnist", "train");
  * const pool = new AugmentPool(2);
  * try {
  *   const noisy = await pool.augmentSplit(clean, "train", PRESETS.seed, 42);

@@ -7,8 +7,7 @@
  */
 
 import type { GrayImage } from "../core/mod.ts";
-import type { MnistSplit } from "../data/mod.ts";
-import { NUM_CLASSES } from "../data/mod.ts";
+import { type MnistSplit, NUM_CLASSES } from "../data/mod.ts";
 
 /** Layout of {@link sampleGrid}. */
 export interface SampleGridOptions {
@@ -31,8 +30,13 @@ export interface SampleGridOptions {
  * `--limit`) leave background.
  *
  * ```ts
+ * import { encodeGrayPng } from "../core/mod.ts";
+ * import { loadMnist, loadNoisy } from "../data/mod.ts";
+ *
+ * const cleanTest = await loadMnist("data/mnist", "test");
+ * const noisyTest = await loadNoisy("data/noisy", "test");
  * const grid = sampleGrid(cleanTest, noisyTest);
- * await Deno.writeFile("samples.png", encodeGrayPng(grid)); // from core
+ * await Deno.writeFile("samples.png", encodeGrayPng(grid));
  * ```
  */
 export function sampleGrid(

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import {
   type AugmentConfig,
   configToJson,

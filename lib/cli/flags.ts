@@ -28,7 +28,7 @@
  * @module
  */
 
-import { parseArgs } from "cli";
+import { parseArgs } from "node:util";
 import { ConfigError, NoisyMnistError, UsageError } from "../core/mod.ts";
 
 /** What every flag spec has. */

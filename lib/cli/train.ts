@@ -14,10 +14,14 @@ import {
   seedFlag,
 } from "./flags.ts";
 import { BACKENDS } from "../kernels/mod.ts";
-import type { ModelName } from "../train/mod.ts";
+import {
+  INPUT_SCALES,
+  type ModelName,
+  type Recipe,
+  RECIPES,
+  runTrainStage,
+} from "../train/mod.ts";
 import { KeyedProgress, logLine } from "../core/mod.ts";
-import { INPUT_SCALES, type Recipe, RECIPES } from "../train/mod.ts";
-import { runTrainStage } from "../train/mod.ts";
 
 /** The flags and `--help` of `train:<model>`; defaults from its recipe. */
 export function trainScript(model: ModelName) {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { basename, dirname, join } from "path";
+import { basename, dirname, join } from "node:path";
 
 /** A unique temporary path beside `path` (same folder, hidden name). */
 export function tempPathFor(path: string): string {

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { LockedError } from "./errors.ts";
 
 /** The lock file's name inside a stage folder. */

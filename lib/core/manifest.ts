@@ -12,7 +12,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { readJsonIfExists, writeJsonAtomic } from "./fsutil.ts";
 import { sha256File } from "./hash.ts";
 

@@ -10,13 +10,18 @@
  */
 
 export * from "./errors.ts";
-export * from "./fsutil.ts";
+export {
+  exists,
+  readJsonIfExists,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "./fsutil.ts";
 export * from "./hash.ts";
 export * from "./lock.ts";
 export * from "./manifest.ts";
 export * from "./pixel_stats.ts";
+export * from "./png.ts";
 export * from "./progress.ts";
-export * from "./rng.ts";
+export { deriveKey, KeyedRng, SplitMix64, type U64 } from "./rng.ts";
 export * from "./stage.ts";
 export * from "./tf.ts";
-export * from "./png.ts";

@@ -27,7 +27,7 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { ChecksumError, DataError, MissingInputError } from "./errors.ts";
 import { exists } from "./fsutil.ts";
 import { lockFolder } from "./lock.ts";

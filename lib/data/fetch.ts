@@ -11,10 +11,16 @@
  * @module
  */
 
-import { join } from "path";
-import { ChecksumError, FetchError } from "../core/mod.ts";
-import { sha256File, sha256Hex } from "../core/mod.ts";
-import { exists, type StageInputFile, writeFileAtomic } from "../core/mod.ts";
+import { join } from "node:path";
+import {
+  ChecksumError,
+  exists,
+  FetchError,
+  sha256File,
+  sha256Hex,
+  type StageInputFile,
+  writeFileAtomic,
+} from "../core/mod.ts";
 import { MNIST_FILES, type Split } from "./mnist.ts";
 
 /** SHA-256 of the original MNIST files (as published, gzip'd). */

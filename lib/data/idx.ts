@@ -13,8 +13,7 @@
  * @module
  */
 
-import { IdxFormatError } from "../core/mod.ts";
-import { writeFileAtomic } from "../core/mod.ts";
+import { IdxFormatError, writeFileAtomic } from "../core/mod.ts";
 
 /** Element types an IDX file can hold. */
 export type IdxDtype =

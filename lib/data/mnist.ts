@@ -8,10 +8,9 @@
  * @module
  */
 
-import { join } from "path";
-import { DataError, MissingInputError } from "../core/mod.ts";
+import { join } from "node:path";
+import { DataError, exists, MissingInputError } from "../core/mod.ts";
 import { type IdxArray, readIdx } from "./idx.ts";
-import { exists } from "../core/mod.ts";
 
 /** The two splits of MNIST. */
 export type Split = "train" | "test";

@@ -1,8 +1,9 @@
 /**
  * Choosing and starting the TensorFlow.js backend.
  *
- * Two backends work under Deno on a CPU (FINDINGS.md): `wasm` (SIMD,
- * fastest) and `cpu` (plain JavaScript). tfjs silently stays on `cpu` when
+ * Two backends work under Deno on a CPU: `wasm` (SIMD, fastest) and `cpu`
+ * (plain JavaScript); webgl and webgpu need a GPU, and the native node
+ * backend is not used (see core/tf.ts). tfjs silently stays on `cpu` when
  * another backend fails to start, so {@link initBackend} checks what is
  * active afterwards and fails loudly instead. No network is needed: the
  * wasm binary ships inside the npm package.
@@ -10,8 +11,7 @@
  * @module
  */
 
-import { tf } from "../core/mod.ts";
-import { NoisyMnistError, UsageError } from "../core/mod.ts";
+import { NoisyMnistError, tf, UsageError } from "../core/mod.ts";
 import { registerTrainingKernels } from "./mod.ts";
 
 /** Backends this project can run on. */

@@ -34,12 +34,14 @@ import {
 } from "./register.ts";
 
 export { type FastKernelOptions, type FastKernelReport, registerFastKernels };
+export * from "./backend.ts";
 export {
   type Blas,
   loadBlas,
   type LoadBlasOptions,
   type Sgemm,
 } from "./blas.ts";
+export { fusedAdamUpdate } from "./adam.ts";
 
 /**
  * Register the training kernels for `backend` ("wasm" or "cpu").
@@ -48,6 +50,8 @@ export {
  *
  * @example
  * ```ts
+ * import { tf } from "../core/mod.ts";
+ *
  * await tf.setBackend("wasm");
  * const report = registerTrainingKernels("wasm");
  * console.log(report.gemm); // "openblas" or "wasm-xnnpack"
@@ -71,5 +75,3 @@ function readEnv(name: string): string | undefined {
     return undefined; // no --allow-env: use the defaults
   }
 }
-export * from "./backend.ts";
-export { fusedAdamUpdate } from "./adam.ts";

@@ -17,6 +17,9 @@ import type { ModelArtifacts, ReportInputs } from "./load.ts";
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const [model] = (await loadReportInputs("data")).models;
  * const errors = model.metrics.test.noisy.count - correctCount(model);
  * ```
  */
@@ -33,6 +36,9 @@ export function correctCount(model: ModelArtifacts): number {
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * const cnn = findModel(inputs, "cnn");
  * if (cnn) console.log(cnn.metrics.test.noisy.accuracy);
  * ```

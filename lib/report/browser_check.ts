@@ -15,10 +15,9 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MissingInputError } from "../core/mod.ts";
-import { exists } from "../core/mod.ts";
+import { exists, MissingInputError } from "../core/mod.ts";
 import { REPORT_FILES, reportDir } from "./stage.ts";
 
 /** Where Debian's `chromium` package puts the browser. */

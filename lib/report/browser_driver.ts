@@ -7,14 +7,16 @@
  * @module
  */
 
-import { join } from "path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Page } from "playwright-core";
-import type { ModelName } from "../train/mod.ts";
-import type { ModelMetrics } from "../train/mod.ts";
+import type { ModelMetrics, ModelName } from "../train/mod.ts";
 import { readJsonIfExists } from "../core/mod.ts";
-import type { CheckResult, ResolvedCheckOptions } from "./browser_check.ts";
-import { CHROMIUM_ARGS } from "./browser_check.ts";
+import {
+  type CheckResult,
+  CHROMIUM_ARGS,
+  type ResolvedCheckOptions,
+} from "./browser_check.ts";
 import { formatPercent } from "./format.ts";
 import { MODEL_FILES, REPORT_MODELS } from "./load.ts";
 import { REPORT_FILES, reportDir } from "./stage.ts";

@@ -9,8 +9,7 @@
 
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import type { ModelName } from "../train/mod.ts";
-import type { EpochRecord } from "../train/mod.ts";
+import type { EpochRecord, ModelName } from "../train/mod.ts";
 import type { ClassMetrics, ConfusionMatrix } from "../evaluate/mod.ts";
 
 /** One chart, rendered. */

@@ -61,6 +61,8 @@ export interface ContentOptions {
  *
  * @example
  * ```ts
+ * import { findUpstream, loadReportInputs, upstreamHashes } from "./mod.ts";
+ *
  * const inputs = await loadReportInputs("data");
  * const content = await buildContent(inputs, {
  *   upstreamHashes: await upstreamHashes(await findUpstream("data")),

@@ -49,6 +49,9 @@ async function chart(
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * const svg = (await accuracyChart(inputs)).svg;
  * ```
  */
@@ -85,6 +88,9 @@ export function accuracyChart(inputs: ReportInputs): Promise<Chart> {
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * const [curves, rate] = await learningCharts(inputs);
  * ```
  */
@@ -115,6 +121,9 @@ export async function learningCharts(inputs: ReportInputs): Promise<Chart[]> {
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * const ids = (await confusionCharts(inputs)).map((c) => c.id);
  * // ["confusion-dense", "confusion-cnn"]
  * ```
@@ -138,6 +147,9 @@ export function confusionCharts(inputs: ReportInputs): Promise<Chart[]> {
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * const chart = await perClassChart(inputs);
  * ```
  */

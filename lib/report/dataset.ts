@@ -42,6 +42,9 @@ export function keyValues(
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * const { params, counts } = dataSection(inputs);
  * ```
  */

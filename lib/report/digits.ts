@@ -17,6 +17,8 @@ export const DIGIT_SCALE = 3;
  *
  * @example
  * ```ts
+ * import { loadNoisy } from "../data/mod.ts";
+ *
  * const test = await loadNoisy("data/noisy", "test");
  * await Deno.writeFile("digit.png", digitPng(test, 0)); // 84×84
  * ```

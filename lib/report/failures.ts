@@ -37,7 +37,15 @@ function byConfidence(a: Mistake, b: Mistake): number {
  *
  * @example
  * ```ts
- * const { items, total } = confidentMistakes(test.labels, preds.noisy, 24);
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
+ * const [model] = inputs.models;
+ * const { items, total } = confidentMistakes(
+ *   inputs.noisy.test.labels,
+ *   model.predictions.noisy,
+ *   24,
+ * );
  * ```
  */
 export function confidentMistakes(

@@ -53,6 +53,9 @@ function shownOf(selection: MistakeSelection): string {
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * for (const g of galleries(inputs)) console.log(g.id, g.tiles.length, g.total);
  * ```
  */

@@ -167,6 +167,10 @@ ${details}
  *
  * @example
  * ```ts
+ * import { buildContent, loadReportInputs } from "./mod.ts";
+ *
+ * declare const upstreamHashes: Record<string, string>; // see buildContent
+ * const inputs = await loadReportInputs("data");
  * const html = renderHtml(await buildContent(inputs, { upstreamHashes }));
  * await Deno.writeTextFile("data/report/index.html", html);
  * ```

@@ -7,17 +7,19 @@
  * @module
  */
 
-import { join } from "path";
-import { DataError, MissingInputError } from "../core/mod.ts";
-import { exists } from "../core/mod.ts";
-import { sha256File } from "../core/mod.ts";
-import { MANIFEST_FILE, type StageManifest } from "../core/mod.ts";
+import { join } from "node:path";
+import {
+  DataError,
+  exists,
+  MANIFEST_FILE,
+  MissingInputError,
+  sha256File,
+  type StageManifest,
+} from "../core/mod.ts";
 import { loadNoisy, type MnistSplit, NUM_CLASSES } from "../data/mod.ts";
 // Type-only imports: models.ts and train_stage.ts load TensorFlow.js, which
 // a stage that only reads JSON and PNGs should not pay for.
-import type { ModelName } from "../train/mod.ts";
-import type { EpochRecord } from "../train/mod.ts";
-import type { ModelMetrics } from "../train/mod.ts";
+import type { EpochRecord, ModelMetrics, ModelName } from "../train/mod.ts";
 
 /** The models the report compares, in the order it shows them. */
 export const REPORT_MODELS: readonly ModelName[] = ["dense", "cnn"];

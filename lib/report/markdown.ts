@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { Chart } from "./charts.ts";
-import { MODEL_LABELS } from "./charts.ts";
+import { type Chart, MODEL_LABELS } from "./charts.ts";
 import type { Gallery, KeyValue, ReportContent } from "./content.ts";
 import { formatInt, formatPercent } from "./format.ts";
 
@@ -101,6 +100,9 @@ function galleryMd(gallery: Gallery): string {
  *
  * @example
  * ```ts
+ * import type { ReportContent } from "./mod.ts";
+ *
+ * declare const content: ReportContent; // from buildContent
  * const md = renderMarkdown(content);
  * await Deno.writeTextFile("data/report/report.md", md);
  * ```

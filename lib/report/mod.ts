@@ -4,26 +4,39 @@
  * galleries, provenance), and renders it as one self-contained HTML page
  * and as Markdown; `browser_check.ts` opens the page in headless Chromium.
  *
+ * Public here: the stage ({@link runReportStage}), the browser check, and
+ * the steps it chains for building a report from code: read the artifacts
+ * ({@link loadReportInputs}), decide the content ({@link buildContent}),
+ * render it ({@link renderHtml}, {@link renderMarkdown}); plus the
+ * statistics it uses. Charts, galleries, summary and formatting helpers
+ * are internal to the folder.
+ *
  * @module
  */
 
-export * from "./artifacts.ts";
-export * from "./browser_check.ts";
-export * from "./charts.ts";
-export * from "./content.ts";
-export * from "./content_charts.ts";
-export * from "./content_types.ts";
-export * from "./dataset.ts";
-export * from "./digits.ts";
-export * from "./failures.ts";
-export * from "./format.ts";
-export * from "./galleries.ts";
-export * from "./html.ts";
-export * from "./load.ts";
-export * from "./markdown.ts";
-export * from "./markup.ts";
-export * from "./provenance.ts";
 export * from "./stage.ts";
+export {
+  type BrowserCheckOptions,
+  checkReportInBrowser,
+  type CheckResult,
+  CHROMIUM_PATH,
+  formatCheck,
+} from "./browser_check.ts";
+export {
+  findUpstream,
+  type HistoryFile,
+  loadReportInputs,
+  type ModelArtifacts,
+  type NoisyArtifacts,
+  type PredictionSet,
+  type PredictionsFile,
+  type ReportInputs,
+  upstreamHashes,
+  type UpstreamManifests,
+} from "./load.ts";
+export { buildContent, type ContentOptions } from "./content.ts";
+export * from "./content_types.ts";
+export type { Chart } from "./charts.ts";
+export { renderHtml } from "./html.ts";
+export { renderMarkdown } from "./markdown.ts";
 export * from "./stats.ts";
-export * from "./style.ts";
-export * from "./summary.ts";

@@ -7,10 +7,9 @@
  * @module
  */
 
-import type { Json, StageManifest } from "../core/mod.ts";
+import { formatDuration, type Json, type StageManifest } from "../core/mod.ts";
 import { RECIPES } from "../train/mod.ts";
 import type { KeyValue, ProvenanceRow } from "./content_types.ts";
-import { formatDuration } from "../core/mod.ts";
 import { formatJsonValue, formatTimestamp } from "./format.ts";
 import { type ModelArtifacts, type ReportInputs, trainTask } from "./load.ts";
 
@@ -79,6 +78,10 @@ function provenanceRow(
  *
  * @example
  * ```ts
+ * import { findUpstream, loadReportInputs, upstreamHashes } from "./mod.ts";
+ *
+ * const upstream = await findUpstream("data");
+ * const inputs = await loadReportInputs("data", upstream);
  * const rows = provenanceRows(inputs, await upstreamHashes(upstream));
  * ```
  */
@@ -148,6 +151,9 @@ function augmentCommand(manifest: StageManifest, dataFlag: string): string {
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * commands(inputs);
  * // ["deno task fetch", "deno task augment --preset seed --seed 42", …]
  * ```

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { join, relative } from "path";
+import { join, relative } from "node:path";
 import { runStage, writeFileAtomic } from "../core/mod.ts";
 import { NOISY_FILES } from "../data/mod.ts";
 import type { ModelName } from "../train/mod.ts";

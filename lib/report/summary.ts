@@ -10,9 +10,8 @@
  * @module
  */
 
-import type { ModelName } from "../train/mod.ts";
+import { type ModelName, RECIPES, STUDY_EPOCHS } from "../train/mod.ts";
 import { formatDuration } from "../core/mod.ts";
-import { RECIPES, STUDY_EPOCHS } from "../train/mod.ts";
 import { correctCount, findModel } from "./artifacts.ts";
 import { MODEL_LABELS } from "./charts.ts";
 import {
@@ -50,6 +49,9 @@ function intervalText(correct: number, n: number): string {
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * const table = summaryTable(inputs);
  * console.log(table.rows.map((r) => r.label));
  * ```
@@ -143,6 +145,9 @@ export function summaryTable(inputs: ReportInputs): SummaryTable {
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * for (const line of findings(inputs)) console.log(line);
  * ```
  */
@@ -212,6 +217,11 @@ export function findings(inputs: ReportInputs): string[] {
  *
  * @example
  * ```ts
+ * import { findUpstream, loadReportInputs, upstreamHashes } from "./mod.ts";
+ *
+ * const upstream = await findUpstream("data");
+ * const inputs = await loadReportInputs("data", upstream);
+ * const hashes = await upstreamHashes(upstream);
  * const notes = trustNotes(inputs, hashes["noisy/manifest.json"]);
  * ```
  */
@@ -306,6 +316,9 @@ export function trustNotes(
  *
  * @example
  * ```ts
+ * import { loadReportInputs } from "./mod.ts";
+ *
+ * const inputs = await loadReportInputs("data");
  * notices(inputs); // ["The **Dense** model is not trained yet, …"]
  * ```
  */

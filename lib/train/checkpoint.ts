@@ -18,10 +18,12 @@
  * @module
  */
 
-import { tf } from "../core/mod.ts";
-import { writeFileAtomic } from "../core/mod.ts";
-import { NoisyMnistError } from "../core/mod.ts";
-import type { Json } from "../core/mod.ts";
+import {
+  type Json,
+  NoisyMnistError,
+  tf,
+  writeFileAtomic,
+} from "../core/mod.ts";
 
 const MAGIC = new TextEncoder().encode("NMCKPT1\n");
 const FILE_MAGIC = new TextEncoder().encode("NMCKPT2\n");

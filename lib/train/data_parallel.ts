@@ -18,12 +18,12 @@
  * images).
  *
  * Why: tfjs' wasm backend uses one core, and its threaded build does not
- * start under Deno (FINDINGS.md); replicas in Workers use them all.
+ * start under Deno; replicas in Workers use them all.
  *
  * @module
  */
 
-import { tf } from "../core/mod.ts";
+import { NoisyMnistError, tf } from "../core/mod.ts";
 import type { BackendName } from "../kernels/mod.ts";
 import { encodeCheckpoint } from "./checkpoint.ts";
 import type { FloatBatch } from "../data/mod.ts";
@@ -31,7 +31,6 @@ import type { Recipe } from "./recipes.ts";
 import type { Replica } from "./replica.ts";
 import type { InputStandardization } from "./models.ts";
 import { keyedUniform } from "./rng.ts";
-import { NoisyMnistError } from "../core/mod.ts";
 
 /** Messages to a training worker. */
 export type WorkerRequest =

@@ -10,10 +10,13 @@
  * @module
  */
 
-import { join } from "path";
-import { tf } from "../core/mod.ts";
-import { writeFileAtomic, writeJsonAtomic } from "../core/mod.ts";
-import { MissingInputError } from "../core/mod.ts";
+import { join } from "node:path";
+import {
+  MissingInputError,
+  tf,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "../core/mod.ts";
 
 /** File names of a saved model. */
 export const MODEL_FILES = {
@@ -33,6 +36,9 @@ function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
  *
  * @example
  * ```ts
+ * import { buildModel } from "./mod.ts";
+ *
+ * const model = buildModel("cnn", 42);
  * await model.save(fileSaveHandler("data/models/cnn"));
  * ```
  */

@@ -70,7 +70,7 @@ export interface Recipe {
 }
 
 /**
- * The study's epoch count per model (DESIGN.md, "Models"); our CNN recipe
+ * The study's epoch count per model (15 for both); our CNN recipe
  * allows more (see `RECIPES`), and the report says so.
  */
 export const STUDY_EPOCHS: Readonly<Record<ModelName, number>> = {
@@ -78,7 +78,10 @@ export const STUDY_EPOCHS: Readonly<Record<ModelName, number>> = {
   cnn: 15,
 };
 
-/** The study's recipes (DESIGN.md, "Models"), with our departures noted. */
+/**
+ * The study's recipes, with our departures noted (README, "The models and
+ * their training").
+ */
 export const RECIPES: Readonly<Record<ModelName, Recipe>> = {
   dense: {
     model: "dense",

@@ -7,18 +7,18 @@
  * @module
  */
 
-import { join } from "path";
-import { tf } from "../core/mod.ts";
-import { type BackendName, initBackend } from "../kernels/mod.ts";
-import { evaluateSplit, type SplitMetrics } from "../evaluate/mod.ts";
+import { join } from "node:path";
 import {
   canonicalJson,
   exists,
   type Json,
   runStage,
   sha256Text,
+  tf,
   writeJsonAtomic,
 } from "../core/mod.ts";
+import { type BackendName, initBackend } from "../kernels/mod.ts";
+import { evaluateSplit, type SplitMetrics } from "../evaluate/mod.ts";
 import {
   loadMnist,
   loadNoisy,

@@ -14,7 +14,14 @@
  * @module
  */
 
-import { tf } from "../core/mod.ts";
+import {
+  DataError,
+  exists,
+  imagesPixelStats,
+  type Json,
+  NoisyMnistError,
+  tf,
+} from "../core/mod.ts";
 import { type FloatBatch, gatherBatch, type MnistSplit } from "../data/mod.ts";
 import type { Recipe } from "./recipes.ts";
 import {
@@ -24,7 +31,6 @@ import {
 import { keyedUniform, permutation } from "./rng.ts";
 import { Replica } from "./replica.ts";
 import type { InputStandardization } from "./models.ts";
-import { imagesPixelStats } from "../core/mod.ts";
 import { DataParallel } from "./data_parallel.ts";
 import type { BackendName } from "../kernels/mod.ts";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
@@ -33,9 +39,6 @@ import {
   type CallbackState,
   initialCallbackState,
 } from "./callbacks.ts";
-import { exists } from "../core/mod.ts";
-import { DataError, NoisyMnistError } from "../core/mod.ts";
-import type { Json } from "../core/mod.ts";
 
 /** One epoch's summary, as in Keras' `History`. */
 export interface EpochRecord {
@@ -166,6 +169,9 @@ function weightsFinite(model: tf.LayersModel): boolean {
  * excluded, so validation stays unseen). Undefined for `unit` inputs.
  *
  * ```ts
+ * import { loadNoisy } from "../data/mod.ts";
+ * import { RECIPES } from "./mod.ts";
+ *
  * const data = await loadNoisy("data/noisy", "train");
  * const { train } = holdOut(data.count, 0.2, 42);
  * inputStandardization(RECIPES.cnn, data, train); // ≈ { mean: 0.153, std: 0.261 }
@@ -239,6 +245,9 @@ function disposeAll(tensors: readonly tf.Tensor[] | undefined): void {
  *
  * @example
  * ```ts
+ * import { loadNoisy } from "../data/mod.ts";
+ * import { RECIPES } from "./mod.ts";
+ *
  * const data = await loadNoisy("data/noisy", "train");
  * const result = await train({
  *   recipe: { ...RECIPES.dense, epochs: 2 },

@@ -1,8 +1,9 @@
 /**
  * wasm without BLAS: transposed matmuls go through an explicit Transpose
  * so XNNPACK sees its fast untransposed layout. This also fixes wasm's
- * _FusedMatMul, which returns wrong values when an operand is transposed
- * (check_kernels.ts --no-blas without this override).
+ * _FusedMatMul (4.22.0), which returns wrong values when an operand is
+ * transposed. tests/kernels_test.ts checks it, transposed operands
+ * included, against tfjs' reference cpu kernel.
  *
  * @module
  */

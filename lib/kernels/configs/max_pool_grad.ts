@@ -1,8 +1,9 @@
 /**
  * MaxPoolGrad. cpu's reads `TensorBuffer.get` per element; wasm's
- * (4.22.0) is wrong: it drops gradients of output columns past the second
- * (check_kernels.ts shows it), which silently corrupts CNN training. Both
- * are replaced, on every GEMM choice: there is no GEMM here.
+ * (4.22.0) is wrong: it drops gradients of output columns past the second,
+ * which silently corrupts CNN training. Both are replaced, on every GEMM
+ * choice: there is no GEMM here. tests/kernels_test.ts checks ours against
+ * tfjs' reference cpu kernel, ties and odd sizes included.
  *
  * @module
  */
