@@ -142,7 +142,14 @@ export function defineScript<const S extends FlagSpecs>(
   return info;
 }
 
-/** The `--data-dir` flag every script shares; env `NOISY_MNIST_DATA_DIR`. */
+/**
+ * The environment variable naming the data folder when `--data-dir` is
+ * absent. `deno task` passes it to every task of a chain (flags reach only
+ * the last one), so lib/cli/task.ts turns `--data-dir` into it.
+ */
+export const DATA_DIR_ENV = "NOISY_MNIST_DATA_DIR";
+
+/** The `--data-dir` flag every script shares; env {@link DATA_DIR_ENV}. */
 export const DATA_DIR_FLAG: StringFlag = {
   type: "string",
   valueName: "DIR",
@@ -152,7 +159,7 @@ export const DATA_DIR_FLAG: StringFlag = {
 /** The data folder: flag, else `NOISY_MNIST_DATA_DIR`, else `data`. */
 export function resolveDataDir(flag: string | undefined): string {
   if (flag !== undefined && flag !== "") return flag;
-  return Deno.env.get("NOISY_MNIST_DATA_DIR") || "data";
+  return Deno.env.get(DATA_DIR_ENV) || "data";
 }
 
 /**
