@@ -7,8 +7,11 @@
 import assert from "assert";
 import { join } from "path";
 import { chainDataDir } from "../lib/cli/task.ts";
+import { commands } from "../lib/report/provenance.ts";
+import { loadReportInputs } from "../lib/report/load.ts";
 import { MNIST_FILE_NAMES } from "../lib/data/mod.ts";
 import { listDir, MNIST_DIR, withTempDir } from "./helpers.ts";
+import { writeReportFixture } from "./fixtures_report.ts";
 
 interface Task {
   command: string;
@@ -42,6 +45,16 @@ async function denoTask(args: string[], env: Record<string, string> = {}) {
     code: output.code,
     stderr: new TextDecoder().decode(output.stderr),
   };
+}
+
+/** `command`'s words as `sh` splits them (quotes removed). */
+async function shellWords(command: string): Promise<string[]> {
+  const output = await new Deno.Command("sh", {
+    args: ["-c", `printf '%s\\0' ${command}`],
+    stdout: "piped",
+  }).output();
+  assert.ok(output.success, command);
+  return new TextDecoder().decode(output.stdout).split("\0").slice(0, -1);
 }
 
 Deno.test("chainDataDir reads --data-dir as the scripts' parser does", () => {
@@ -98,4 +111,30 @@ Deno.test({
       );
     });
   },
+});
+
+Deno.test("report: Reproduce runs each stage alone, with its flags, shell-quoted", async () => {
+  await withTempDir(async (dir) => {
+    const dataDir = join(dir, "it's my data");
+    await writeReportFixture(dataDir);
+    const inputs = await loadReportInputs(dataDir);
+    inputs.models[0].metrics.recipe.epochs = 3;
+    const lines = commands(inputs);
+    assert.equal(lines.length, 5);
+    const stages = ["fetch", "augment", "train:dense", "train:cnn", "report"];
+    for (const [i, line] of lines.entries()) {
+      const words = await shellWords(line);
+      // Exactly the task's own command: `deno task <stage>` would also run
+      // the upstream tasks, with default flags, over what the lines
+      // before it made.
+      const command = stages[i] === "fetch"
+        ? TASKS.fetch.command
+        : TASKS[`chain:${stages[i]}`].command;
+      const base = command.split(" ");
+      assert.deepEqual(words.slice(0, base.length), base, line);
+      assert.deepEqual(words.slice(-2), ["--data-dir", dataDir], line);
+    }
+    assert.ok((await shellWords(lines[2])).join(" ").includes("--epochs 3"));
+    assert.ok((await shellWords(lines[1])).join(" ").includes("--seed 42"));
+  });
 });
