@@ -2,8 +2,8 @@
  * The scripts' shared command-line plumbing: typed flag specs (type,
  * range, choices, default, description) parsed into a typed object,
  * `--help` generated from the specs, and a `runMain` wrapper that turns a
- * {@link NoisyMnistError} into one line on stderr and a meaningful exit
- * code (1 failure, 2 usage, 130 interrupted).
+ * {@link NoisyMnistError} or an OS error about a file into one line on
+ * stderr and a meaningful exit code (1 failure, 2 usage, 130 interrupted).
  *
  * ```ts
  * import { defineScript, parseFlags } from "./flags.ts";
@@ -29,7 +29,12 @@
  */
 
 import { parseArgs } from "cli";
-import { ConfigError, NoisyMnistError, UsageError } from "../core/mod.ts";
+import {
+  ConfigError,
+  fileSystemError,
+  NoisyMnistError,
+  UsageError,
+} from "../core/mod.ts";
 
 /** What every flag spec has. */
 interface FlagBase {
@@ -365,8 +370,10 @@ export function withFlagName(error: unknown, flags: FlagSpecs): unknown {
  * Run a script: parse `Deno.args` against `info` (`--help` prints help and
  * exits 0), then `main` with the typed flags, mapping errors to exit
  * codes: a {@link NoisyMnistError} prints `error: <message>` (one line,
- * configuration fields shown as their flags) and exits with its code;
- * anything else is a bug and keeps its stack trace. `main` may return an
+ * configuration fields shown as their flags) and exits with its code; so
+ * does an operating-system error about a file (`error: <path>: is a
+ * folder, not a file`, `…: no space left on device`, exit 1, see
+ * `fileSystemError`); anything else is a bug and keeps its stack trace. `main` may return an
  * exit code.
  */
 export async function runMain<const S extends FlagSpecs>(
@@ -379,9 +386,12 @@ export async function runMain<const S extends FlagSpecs>(
     Deno.exit(code ?? 0);
   } catch (caught) {
     const error = withFlagName(caught, info.flags);
-    if (error instanceof NoisyMnistError) {
-      console.error(`error: ${error.message}`);
-      Deno.exit(error.exitCode);
+    const known = error instanceof NoisyMnistError
+      ? error
+      : fileSystemError(error);
+    if (known) {
+      console.error(`error: ${known.message}`);
+      Deno.exit(known.exitCode);
     }
     console.error(error);
     Deno.exit(1);
