@@ -24,6 +24,7 @@ import {
 } from "./fs_faults.ts";
 import { writeReportFixture } from "./fixtures_report.ts";
 import { MNIST_FILE_NAMES } from "../lib/data/mod.ts";
+import { sha256File } from "../lib/core/mod.ts";
 
 const IS_FOLDER = "is a folder, not a file";
 const IS_FILE = "is a file, not a folder";
@@ -311,7 +312,7 @@ Deno.test({
   },
 });
 
-Deno.test("report: OS errors are one line naming the path", async (t) => {
+Deno.test("report: OS errors and a null metrics.json are one line naming the path", async (t) => {
   await withTempDir(async (dir) => {
     await t.step("--data-dir pointing at a file", async () => {
       const file = await aFile(dir);
@@ -323,6 +324,27 @@ Deno.test("report: OS errors are one line naming the path", async (t) => {
     });
     const dataDir = join(dir, "data");
     await writeReportFixture(dataDir);
+    await t.step("models/dense/metrics.json holds null", async () => {
+      const metrics = join(dataDir, "models", "dense", "metrics.json");
+      const text = await Deno.readTextFile(metrics);
+      // As a training run that wrote it would: its manifest agrees.
+      const manifestPath = join(dataDir, "models", "dense", "manifest.json");
+      const manifestText = await Deno.readTextFile(manifestPath);
+      const manifest = JSON.parse(manifestText);
+      await Deno.writeTextFile(metrics, "null\n");
+      manifest.outputs["metrics.json"] = await sha256File(metrics);
+      await Deno.writeTextFile(manifestPath, JSON.stringify(manifest));
+      try {
+        assertOneLine(
+          await runScript("report", ["--data-dir", dataDir]),
+          `${metrics}:`,
+          "holds null, not a JSON object",
+        );
+      } finally {
+        await Deno.writeTextFile(metrics, text);
+        await Deno.writeTextFile(manifestPath, manifestText);
+      }
+    });
     await t.step("a folder where report/index.html goes", async () => {
       const html = join(dataDir, "report", "index.html");
       await Deno.mkdir(html, { recursive: true });
