@@ -32,6 +32,13 @@ const READ_ONLY = "read-only file system";
 const FULL = "no space left on device";
 const TRAIN_PERMISSIONS = [...TASK_PERMISSIONS, "--allow-ffi"];
 const TRAIN_FAST = ["--limit", "100", "--epochs", "1"];
+const HAS_CHROMIUM = (() => {
+  try {
+    return Deno.statSync("/usr/bin/chromium").isFile;
+  } catch {
+    return false;
+  }
+})();
 
 /**
  * Exit 1, no stack trace, and the last line of stderr the only error:
@@ -383,6 +390,68 @@ Deno.test({
           assertOneLine(await report("--force"), `${reportDir}/`, FULL);
           await assertUnchanged(reportDir, before);
         });
+      });
+    });
+  },
+});
+
+Deno.test("check_report: OS errors before the browser are one line", async (t) => {
+  const check = (dataDir: string) =>
+    runScript("check_report", ["--data-dir", dataDir], [
+      "--allow-read",
+      "--allow-env",
+      "--allow-run",
+    ]);
+  await withTempDir(async (dir) => {
+    await t.step("--data-dir pointing at a file", async () => {
+      const file = await aFile(dir);
+      assertOneLine(await check(file), `${file}:`, IS_FILE);
+    });
+    await t.step("report/index.html is a folder", async () => {
+      const html = join(dir, "data", "report", "index.html");
+      await Deno.mkdir(html, { recursive: true });
+      assertOneLine(await check(join(dir, "data")), `${html}:`, IS_FOLDER);
+    });
+  });
+});
+
+Deno.test({
+  name: "check_report: a screenshot it cannot save is one FAIL line",
+  ignore: !HAS_CHROMIUM,
+  async fn(t) {
+    await withTempDir(async (dir) => {
+      await writeReportFixture(dir);
+      assert.equal((await runScript("report", ["--data-dir", dir])).code, 0);
+      const shot = join(dir, "report", "screenshot.png");
+      /** check:report fails on the screenshot alone, as one line. */
+      const assertScreenshotFails = async (problem: string) => {
+        const out = await runScript("check_report", ["--data-dir", dir], [
+          "--allow-read",
+          "--allow-env",
+          "--allow-run",
+        ]);
+        assert.equal(out.code, 1, out.stderr);
+        assert.ok(!/^\s+at |Uncaught/m.test(out.stderr), out.stderr);
+        const failed = out.stdout.split("\n").filter((l) =>
+          l.startsWith("FAIL")
+        );
+        assert.deepEqual(failed, [
+          `FAIL screenshot saved: ${shot}: ${problem}`,
+        ]);
+      };
+      await t.step("screenshot.png is a folder", async () => {
+        await Deno.mkdir(shot);
+        await assertScreenshotFails(IS_FOLDER);
+        await Deno.remove(shot);
+      });
+      await t.step({
+        name: needsMount("report/ is read-only"),
+        ignore: !CAN_MOUNT,
+        fn: () =>
+          withReadOnly(
+            join(dir, "report"),
+            () => assertScreenshotFails(READ_ONLY),
+          ),
       });
     });
   },

@@ -17,7 +17,7 @@
 
 import { join } from "path";
 import { fileURLToPath } from "node:url";
-import { MissingInputError } from "../core/mod.ts";
+import { FileSystemError, MissingInputError } from "../core/mod.ts";
 import { exists } from "../core/mod.ts";
 import { REPORT_FILES, reportDir } from "./stage.ts";
 
@@ -96,6 +96,10 @@ export async function checkReportInBrowser(
     throw new MissingInputError(
       `${htmlPath} is missing; run \`deno task report\` first`,
     );
+  }
+  // A folder named index.html would open as a directory listing.
+  if ((await Deno.stat(htmlPath)).isDirectory) {
+    throw new FileSystemError(htmlPath, "is a folder, not a file");
   }
   if (!(await exists(resolved.executablePath))) {
     throw new MissingInputError(
