@@ -6,7 +6,8 @@
  * leave the files it found as they were and no temporary files behind.
  */
 import assert from "assert";
-import { join } from "path";
+import { dirname, join } from "path";
+import { fileURLToPath } from "url";
 import {
   MNIST_DIR,
   runScript,
@@ -452,6 +453,108 @@ Deno.test({
             join(dir, "report"),
             () => assertScreenshotFails(READ_ONLY),
           ),
+      });
+    });
+  },
+});
+
+/** The files scripts/build_wasm.ts needs, copied into `dir`. */
+async function buildWasmCopy(dir: string): Promise<void> {
+  const root = dirname(dirname(fileURLToPath(import.meta.url)));
+  const copy = async (from: string, to: string) => {
+    const info = await Deno.stat(from);
+    if (info.isDirectory) {
+      await Deno.mkdir(to, { recursive: true });
+      for await (const entry of Deno.readDir(from)) {
+        await copy(join(from, entry.name), join(to, entry.name));
+      }
+    } else await Deno.copyFile(from, to);
+  };
+  for (const path of ["deno.json", "deno.lock", "lib", "scripts"]) {
+    await copy(join(root, path), join(dir, path));
+  }
+  // The first run in a new folder warns about npm build scripts.
+  assert.equal((await buildWasm(dir)).code, 0);
+}
+
+/** scripts/build_wasm.ts of the copy in `dir`, as its task runs it. */
+async function buildWasm(dir: string): Promise<ScriptOutput> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--config",
+      join(dir, "deno.json"),
+      join(dir, "scripts", "build_wasm.ts"),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+Deno.test("build_wasm: OS errors are one line naming the path", async (t) => {
+  await withTempDir(async (dir) => {
+    await buildWasmCopy(dir);
+    const kernels = join(dir, "lib", "kernels");
+    await t.step("simd_wasm.ts is a folder", async () => {
+      const target = join(kernels, "simd_wasm.ts");
+      await Deno.rename(target, `${target}.moved`);
+      await Deno.mkdir(target);
+      assertOneLine(await buildWasm(dir), `${target}:`, IS_FOLDER);
+      await assertNoTempFiles(kernels);
+      await Deno.remove(target);
+      await Deno.rename(`${target}.moved`, target);
+    });
+    await t.step("simd.wat is a folder", async () => {
+      const source = join(kernels, "simd.wat");
+      await Deno.rename(source, `${source}.moved`);
+      await Deno.mkdir(source);
+      assertOneLine(await buildWasm(dir), `${source}:`, IS_FOLDER);
+      await Deno.remove(source);
+      await Deno.rename(`${source}.moved`, source);
+    });
+  });
+});
+
+Deno.test({
+  name: needsMount("build_wasm: a read-only or full lib/kernels/ is one line"),
+  ignore: !CAN_MOUNT,
+  async fn(t) {
+    await withTempDir(async (dir) => {
+      await buildWasmCopy(dir);
+      const kernels = join(dir, "lib", "kernels");
+      const target = join(kernels, "simd_wasm.ts");
+      await t.step("read-only", async () => {
+        const before = await snapshot(kernels);
+        await withReadOnly(kernels, async () => {
+          assertOneLine(await buildWasm(dir), `${target}:`, READ_ONLY);
+        });
+        await assertUnchanged(kernels, before);
+      });
+      await t.step("full: simd_wasm.ts keeps its old bytes", async () => {
+        const saved = await snapshot(kernels);
+        await Deno.rename(kernels, `${kernels}.full`);
+        await withTmpfs(kernels, 600, async () => {
+          for (const [path, bytes] of saved) {
+            await Deno.writeFile(join(kernels, path), bytes);
+          }
+          await Deno.writeTextFile(target, "// stale\n");
+          const before = await snapshot(kernels);
+          await fillUp(kernels);
+          assertOneLine(await buildWasm(dir), `${target}:`, FULL);
+          await assertUnchanged(kernels, before);
+          assert.equal((await snapshot(kernels)).size, before.size);
+        });
+        await Deno.remove(kernels);
+        await Deno.rename(`${kernels}.full`, kernels);
       });
     });
   },
