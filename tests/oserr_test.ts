@@ -544,6 +544,7 @@ Deno.test({
         await Deno.rename(kernels, `${kernels}.full`);
         await withTmpfs(kernels, 600, async () => {
           for (const [path, bytes] of saved) {
+            await Deno.mkdir(dirname(join(kernels, path)), { recursive: true });
             await Deno.writeFile(join(kernels, path), bytes);
           }
           await Deno.writeTextFile(target, "// stale\n");
