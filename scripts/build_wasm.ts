@@ -9,7 +9,8 @@
 
 import wabtInit from "wabt";
 import { defineScript, runMain } from "../lib/cli/mod.ts";
-import { NoisyMnistError } from "../lib/core/mod.ts";
+import { NoisyMnistError, writeFileAtomic } from "../lib/core/mod.ts";
+import { fileURLToPath } from "node:url";
 
 const SOURCE = "lib/kernels/simd.wat";
 const TARGET = "lib/kernels/simd_wasm.ts";
@@ -72,7 +73,7 @@ export const SIMD_PROBE = "${probe}";
     }
     console.log(`${TARGET} is up to date with simd.wat`);
   } else {
-    await Deno.writeTextFile(here(TARGET), text);
+    await writeFileAtomic(fileURLToPath(here(TARGET)), text);
     console.log(`wrote ${TARGET} (${atob(wasm).length} bytes of wasm)`);
   }
   return 0;

@@ -2,8 +2,8 @@
  * The scripts' shared command-line plumbing: typed flag specs (type,
  * range, choices, default, description) parsed into a typed object,
  * `--help` generated from the specs, and a `runMain` wrapper that turns a
- * {@link NoisyMnistError} into one line on stderr and a meaningful exit
- * code (1 failure, 2 usage, 130 interrupted).
+ * {@link NoisyMnistError} or an OS error about a file into one line on
+ * stderr and a meaningful exit code (1 failure, 2 usage, 130 interrupted).
  *
  * ```ts
  * import { defineScript, parseFlags } from "./flags.ts";
@@ -29,7 +29,12 @@
  */
 
 import { parseArgs } from "node:util";
-import { ConfigError, NoisyMnistError, UsageError } from "../core/mod.ts";
+import {
+  ConfigError,
+  fileSystemError,
+  NoisyMnistError,
+  UsageError,
+} from "../core/mod.ts";
 
 /** What every flag spec has. */
 interface FlagBase {
@@ -142,7 +147,14 @@ export function defineScript<const S extends FlagSpecs>(
   return info;
 }
 
-/** The `--data-dir` flag every script shares; env `NOISY_MNIST_DATA_DIR`. */
+/**
+ * The environment variable naming the data folder when `--data-dir` is
+ * absent. `deno task` passes it to every task of a chain (flags reach only
+ * the last one), so lib/cli/task.ts turns `--data-dir` into it.
+ */
+export const DATA_DIR_ENV = "NOISY_MNIST_DATA_DIR";
+
+/** The `--data-dir` flag every script shares; env {@link DATA_DIR_ENV}. */
 export const DATA_DIR_FLAG: StringFlag = {
   type: "string",
   valueName: "DIR",
@@ -152,7 +164,7 @@ export const DATA_DIR_FLAG: StringFlag = {
 /** The data folder: flag, else `NOISY_MNIST_DATA_DIR`, else `data`. */
 export function resolveDataDir(flag: string | undefined): string {
   if (flag !== undefined && flag !== "") return flag;
-  return Deno.env.get("NOISY_MNIST_DATA_DIR") || "data";
+  return Deno.env.get(DATA_DIR_ENV) || "data";
 }
 
 /**
@@ -358,8 +370,10 @@ export function withFlagName(error: unknown, flags: FlagSpecs): unknown {
  * Run a script: parse `Deno.args` against `info` (`--help` prints help and
  * exits 0), then `main` with the typed flags, mapping errors to exit
  * codes: a {@link NoisyMnistError} prints `error: <message>` (one line,
- * configuration fields shown as their flags) and exits with its code;
- * anything else is a bug and keeps its stack trace. `main` may return an
+ * configuration fields shown as their flags) and exits with its code; so
+ * does an operating-system error about a file (`error: <path>: is a
+ * folder, not a file`, `…: no space left on device`, exit 1, see
+ * `fileSystemError`); anything else is a bug and keeps its stack trace. `main` may return an
  * exit code.
  */
 export async function runMain<const S extends FlagSpecs>(
@@ -372,9 +386,12 @@ export async function runMain<const S extends FlagSpecs>(
     Deno.exit(code ?? 0);
   } catch (caught) {
     const error = withFlagName(caught, info.flags);
-    if (error instanceof NoisyMnistError) {
-      console.error(`error: ${error.message}`);
-      Deno.exit(error.exitCode);
+    const known = error instanceof NoisyMnistError
+      ? error
+      : fileSystemError(error);
+    if (known) {
+      console.error(`error: ${known.message}`);
+      Deno.exit(known.exitCode);
     }
     console.error(error);
     Deno.exit(1);

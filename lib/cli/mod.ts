@@ -9,4 +9,5 @@
 
 export * from "./augment.ts";
 export * from "./flags.ts";
+export * from "./task.ts";
 export * from "./train.ts";

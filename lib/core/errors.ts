@@ -96,3 +96,20 @@ export class FetchError extends NoisyMnistError {}
 
 /** A stage folder in use by another running process (its lock is live). */
 export class LockedError extends NoisyMnistError {}
+
+/**
+ * An operating-system error on a file or folder (a folder where a file
+ * should be, a read-only or full disk…): `path: problem`, one line.
+ */
+export class FileSystemError extends NoisyMnistError {
+  /** `path: problem`, or `problem` when the path is unknown. */
+  constructor(
+    /** The file or folder, when known. */
+    readonly path: string | undefined,
+    /** What is wrong, e.g. `no space left on device`. */
+    readonly problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(path ? `${path}: ${problem}` : problem, options);
+  }
+}

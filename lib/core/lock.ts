@@ -15,6 +15,7 @@
 
 import { join } from "node:path";
 import { LockedError } from "./errors.ts";
+import { fileSystemError } from "./fsutil.ts";
 
 /** The lock file's name inside a stage folder. */
 export const LOCK_FILE = ".lock";
@@ -84,7 +85,11 @@ export async function lockFolder(dir: string): Promise<FolderLock> {
         );
       }
       if (!(await stillNamed(file, path))) continue;
-      await writePid(file);
+      await writePid(file).catch(async (error) => {
+        // A full disk: leave no empty lock file behind, and name it.
+        await Deno.remove(path).catch(() => {});
+        throw fileSystemError(error, path) ?? error;
+      });
       held = true;
       return {
         path,

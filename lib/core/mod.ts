@@ -12,6 +12,7 @@
 export * from "./errors.ts";
 export {
   exists,
+  fileSystemError,
   readJsonIfExists,
   writeFileAtomic,
   writeJsonAtomic,

@@ -17,7 +17,7 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { exists, MissingInputError } from "../core/mod.ts";
+import { exists, FileSystemError, MissingInputError } from "../core/mod.ts";
 import { REPORT_FILES, reportDir } from "./stage.ts";
 
 /** Where Debian's `chromium` package puts the browser. */
@@ -95,6 +95,10 @@ export async function checkReportInBrowser(
     throw new MissingInputError(
       `${htmlPath} is missing; run \`deno task report\` first`,
     );
+  }
+  // A folder named index.html would open as a directory listing.
+  if ((await Deno.stat(htmlPath)).isDirectory) {
+    throw new FileSystemError(htmlPath, "is a folder, not a file");
   }
   if (!(await exists(resolved.executablePath))) {
     throw new MissingInputError(

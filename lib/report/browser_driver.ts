@@ -11,7 +11,11 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Page } from "playwright-core";
 import type { ModelMetrics, ModelName } from "../train/mod.ts";
-import { readJsonIfExists } from "../core/mod.ts";
+import {
+  FileSystemError,
+  readJsonIfExists,
+  writeFileAtomic,
+} from "../core/mod.ts";
 import {
   type CheckResult,
   CHROMIUM_ARGS,
@@ -93,12 +97,21 @@ export async function runBrowserChecks(
         : `${consoleErrors.length}: ${consoleErrors[0].split("\n")[0]}`,
     );
 
-    await page.screenshot({ path: options.screenshotPath, fullPage: true });
-    const shot = await Deno.stat(options.screenshotPath).catch(() => undefined);
+    // Written atomically here, so that a folder in the way, a read-only
+    // or a full disk is one failed check naming the file, and an old
+    // screenshot stays whole.
+    const shot = await page.screenshot({ fullPage: true });
+    const saved = await writeFileAtomic(options.screenshotPath, shot).then(
+      () => `${options.screenshotPath} (${shot.length} bytes)`,
+      (error) => {
+        if (error instanceof FileSystemError) return error;
+        throw error;
+      },
+    );
     add(
       "screenshot saved",
-      shot !== undefined && shot.size > 0,
-      `${options.screenshotPath} (${shot?.size ?? 0} bytes)`,
+      typeof saved === "string" && shot.length > 0,
+      typeof saved === "string" ? saved : saved.message,
     );
   } finally {
     await browser.close();

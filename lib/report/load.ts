@@ -171,11 +171,20 @@ async function readJson<T>(path: string, task: string): Promise<T> {
     }
     throw error;
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as T;
+    value = JSON.parse(text);
   } catch {
     throw new DataError(`${path}: not valid JSON; run \`${task}\` again`);
   }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new DataError(
+      `${path}: holds ${
+        JSON.stringify(value).slice(0, 20)
+      }, not a JSON object; run \`${task}\` again`,
+    );
+  }
+  return value as T;
 }
 
 /** Index of the first value that is not an integer 0–9, or -1. */

@@ -11,7 +11,7 @@ import { formatDuration, type Json, type StageManifest } from "../core/mod.ts";
 import { RECIPES } from "../train/mod.ts";
 import type { KeyValue, ProvenanceRow } from "./content_types.ts";
 import { formatJsonValue, formatTimestamp } from "./format.ts";
-import { type ModelArtifacts, type ReportInputs, trainTask } from "./load.ts";
+import type { ModelArtifacts, ReportInputs } from "./load.ts";
 
 /**
  * A stage's seed, wherever it recorded one: train manifests keep it in
@@ -103,29 +103,59 @@ export function provenanceRows(
 }
 
 /**
+ * Each stage's script run by itself: the command of its task (for a stage
+ * with upstream tasks, of its `chain:` task), kept equal to deno.json by
+ * tests/tasks_test.ts. `deno task <stage>` would not do: it runs the
+ * upstream tasks first, with their default flags, which redoes what an
+ * earlier line made with other flags (a limit, a preset, a recipe).
+ */
+export const STAGE_COMMANDS = {
+  fetch:
+    "deno run --allow-read --allow-write --allow-env --allow-net scripts/fetch.ts",
+  augment: "deno run --allow-read --allow-write --allow-env scripts/augment.ts",
+  "train:dense":
+    "deno run --allow-read --allow-write --allow-env --allow-ffi scripts/train_dense.ts",
+  "train:cnn":
+    "deno run --allow-read --allow-write --allow-env --allow-ffi scripts/train_cnn.ts",
+  report: "deno run --allow-read --allow-write --allow-env scripts/report.ts",
+} as const;
+
+/** `word` for a POSIX shell: as is when safe, else in single quotes. */
+export function shellQuote(word: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** `--name value`, the value shell-quoted. */
+function flag(name: string, value: string | number): string {
+  return `--${name} ${shellQuote(String(value))}`;
+}
+
+/**
  * A model's train command: only flags that differ from its recipe's
- * defaults are spelled out, so the usual case reads as the plain task.
+ * defaults are spelled out, so the usual case reads as the plain script.
  */
 function trainCommand(model: ModelArtifacts, dataFlag: string): string {
   const recipe = model.metrics.recipe;
   const base = RECIPES[model.name];
   const flags: string[] = [];
-  if (recipe.epochs !== base.epochs) flags.push(`--epochs ${recipe.epochs}`);
+  if (recipe.epochs !== base.epochs) flags.push(flag("epochs", recipe.epochs));
   if (recipe.batchSize !== base.batchSize) {
-    flags.push(`--batch-size ${recipe.batchSize}`);
+    flags.push(flag("batch-size", recipe.batchSize));
   }
   if (recipe.learningRate !== base.learningRate) {
-    flags.push(`--lr ${recipe.learningRate}`);
+    flags.push(flag("lr", recipe.learningRate));
   }
-  if (recipe.seed !== base.seed) flags.push(`--seed ${recipe.seed}`);
-  if (recipe.inputs !== base.inputs) flags.push(`--inputs ${recipe.inputs}`);
+  if (recipe.seed !== base.seed) flags.push(flag("seed", recipe.seed));
+  if (recipe.inputs !== base.inputs) flags.push(flag("inputs", recipe.inputs));
   if (recipe.replicas !== base.replicas) {
-    flags.push(`--workers ${recipe.replicas}`);
+    flags.push(flag("workers", recipe.replicas));
   }
   if (model.metrics.limit !== null) {
-    flags.push(`--limit ${model.metrics.limit}`);
+    flags.push(flag("limit", model.metrics.limit));
   }
-  return [trainTask(model.name), ...flags, dataFlag].filter(Boolean).join(" ");
+  return [STAGE_COMMANDS[`train:${model.name}`], ...flags, dataFlag]
+    .filter(Boolean).join(" ");
 }
 
 /**
@@ -139,15 +169,19 @@ function augmentCommand(manifest: StageManifest, dataFlag: string): string {
   for (const name of ["preset", "seed", "limit"]) {
     const value = params[name];
     if (typeof value === "string" || typeof value === "number") {
-      flags.push(`--${name} ${value}`);
+      flags.push(flag(name, value));
     }
   }
-  return ["deno task augment", ...flags, dataFlag].filter(Boolean).join(" ");
+  return [STAGE_COMMANDS.augment, ...flags, dataFlag].filter(Boolean).join(
+    " ",
+  );
 }
 
 /**
  * The commands that reproduce the run, in order: fetch, augment, train
- * each trained model, report, with the flags the manifests record.
+ * each trained model, report, with the flags the manifests record. Each
+ * runs one stage's script (see {@link STAGE_COMMANDS}); arguments are
+ * quoted for a POSIX shell.
  *
  * @example
  * ```ts
@@ -155,19 +189,20 @@ function augmentCommand(manifest: StageManifest, dataFlag: string): string {
  *
  * const inputs = await loadReportInputs("data");
  * commands(inputs);
- * // ["deno task fetch", "deno task augment --preset seed --seed 42", …]
+ * // ["deno run … scripts/fetch.ts",
+ * //  "deno run … scripts/augment.ts --preset seed --seed 42", …]
  * ```
  */
 export function commands(inputs: ReportInputs): string[] {
   // The default data folder needs no flag; any other is spelled out.
   const dataFlag = inputs.dataDir === "data" || inputs.dataDir === "data/"
     ? ""
-    : `--data-dir ${inputs.dataDir}`;
+    : flag("data-dir", inputs.dataDir);
   const withData = (cmd: string) => [cmd, dataFlag].filter(Boolean).join(" ");
   return [
-    withData("deno task fetch"),
+    withData(STAGE_COMMANDS.fetch),
     augmentCommand(inputs.noisy.manifest, dataFlag),
     ...inputs.models.map((m) => trainCommand(m, dataFlag)),
-    withData("deno task report"),
+    withData(STAGE_COMMANDS.report),
   ];
 }
