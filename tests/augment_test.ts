@@ -20,7 +20,13 @@ import {
   SPLITS,
 } from "../lib/data/mnist.ts";
 import { imagesPixelStats, pixelStats } from "../lib/core/pixel_stats.ts";
-import { listDir, MNIST_DIR, runScript, withTempDir } from "./helpers.ts";
+import {
+  listDir,
+  MNIST_DIR,
+  NEEDS_PERMISSIONS,
+  runScript,
+  withTempDir,
+} from "./helpers.ts";
 
 const needsMnist = MNIST_DIR === undefined;
 const NONE = PRESETS.none;
@@ -200,41 +206,45 @@ Deno.test("same seed gives identical bytes, another seed different ones", () => 
   assert.notDeepEqual(a, c);
 });
 
-Deno.test("a chunk transforms exactly as inside the whole run (order and batch independent)", async () => {
-  const images = syntheticImages(300);
-  const whole = transform(PRESETS.seed, images);
-  const size = 28 * 28;
-  const chunk = augmentImages({
-    images: images.subarray(100 * size, 170 * size),
-    count: 70,
-    rows: 28,
-    cols: 28,
-    config: PRESETS.seed,
-    seed: 42,
-    split: "train",
-    firstIndex: 100,
-  });
-  assert.deepEqual(chunk, whole.subarray(100 * size, 170 * size));
-  const split: MnistSplit = {
-    images,
-    labels: new Uint8Array(300),
-    count: 300,
-    rows: 28,
-    cols: 28,
-  };
-  for (const [workers, chunkSize] of [[1, 7], [2, 64], [3, 100]]) {
-    const pool = new AugmentPool(workers, chunkSize);
-    try {
-      const out = await pool.augmentSplit(split, "train", PRESETS.seed, 42);
-      assert.deepEqual(out.images, whole, `${workers} workers`);
-    } finally {
-      pool.close();
+Deno.test(
+  "a chunk transforms exactly as inside the whole run (order and batch independent)",
+  NEEDS_PERMISSIONS,
+  async () => {
+    const images = syntheticImages(300);
+    const whole = transform(PRESETS.seed, images);
+    const size = 28 * 28;
+    const chunk = augmentImages({
+      images: images.subarray(100 * size, 170 * size),
+      count: 70,
+      rows: 28,
+      cols: 28,
+      config: PRESETS.seed,
+      seed: 42,
+      split: "train",
+      firstIndex: 100,
+    });
+    assert.deepEqual(chunk, whole.subarray(100 * size, 170 * size));
+    const split: MnistSplit = {
+      images,
+      labels: new Uint8Array(300),
+      count: 300,
+      rows: 28,
+      cols: 28,
+    };
+    for (const [workers, chunkSize] of [[1, 7], [2, 64], [3, 100]]) {
+      const pool = new AugmentPool(workers, chunkSize);
+      try {
+        const out = await pool.augmentSplit(split, "train", PRESETS.seed, 42);
+        assert.deepEqual(out.images, whole, `${workers} workers`);
+      } finally {
+        pool.close();
+      }
     }
-  }
-  // The split number is part of the key: test ≠ train.
-  const asTest = augmentSplit(split, "test", PRESETS.seed, 42);
-  assert.notDeepEqual(asTest.images, whole);
-});
+    // The split number is part of the key: test ≠ train.
+    const asTest = augmentSplit(split, "test", PRESETS.seed, 42);
+    assert.notDeepEqual(asTest.images, whole);
+  },
+);
 
 Deno.test("per-layer resampling: exact maps agree with one resample, the seed preset blurs a little", () => {
   const images = syntheticImages(16);
@@ -439,56 +449,72 @@ Deno.test({
   },
 });
 
-Deno.test("bad flag values give one clear error line and exit 2", async () => {
-  await withTempDir(async (dataDir) => {
-    const cases: [string[], RegExp][] = [
-      [["--noise=-0.1"], /^error: --noise: must be ≥ 0/],
-      [["--blur", "-1"], /^error: --blur: must be ≥ 0/],
-      [["--rotation", "-30,-40"], /^error: --rotation: range .* LO > HI/],
-      [["--preset", "keras2"], /^error: --preset: unknown preset "keras2"/],
-      [["--salt-pepper", "1.5"], /^error: --salt-pepper: must be ≤ 1/],
-      [
-        ["--rotation", "1,2,3"],
-        /^error: --rotation: expected a number or a range/,
-      ],
-      [["--zoom", "1.3,1.1"], /^error: --zoom: range .* LO > HI/],
-      [
-        ["--fill", "mirror"],
-        /^error: --fill: unknown value "mirror" \(expected one of: reflect,/,
-      ],
-      [["--resample", "twice"], /^error: --resample: unknown value "twice"/],
-      [["--blur", "abc"], /^error: --blur: expected a number/],
-      [["--workers", "0"], /^error: --workers: must be ≥ 1/],
-    ];
-    for (const [args, pattern] of cases) {
-      const result = await runAugment(dataDir, ...args);
-      assert.equal(result.code, 2, args.join(" "));
+Deno.test(
+  "bad flag values give one clear error line and exit 2",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dataDir) => {
+      const cases: [string[], RegExp][] = [
+        [["--noise=-0.1"], /^error: --noise: must be ≥ 0/],
+        [["--blur", "-1"], /^error: --blur: must be ≥ 0/],
+        [["--rotation", "-30,-40"], /^error: --rotation: range .* LO > HI/],
+        [["--preset", "keras2"], /^error: --preset: unknown preset "keras2"/],
+        [["--salt-pepper", "1.5"], /^error: --salt-pepper: must be ≤ 1/],
+        [
+          ["--rotation", "1,2,3"],
+          /^error: --rotation: expected a number or a range/,
+        ],
+        [["--zoom", "1.3,1.1"], /^error: --zoom: range .* LO > HI/],
+        [
+          ["--fill", "mirror"],
+          /^error: --fill: unknown value "mirror" \(expected one of: reflect,/,
+        ],
+        [["--resample", "twice"], /^error: --resample: unknown value "twice"/],
+        [["--blur", "abc"], /^error: --blur: expected a number/],
+        [["--workers", "0"], /^error: --workers: must be ≥ 1/],
+      ];
+      for (const [args, pattern] of cases) {
+        const result = await runAugment(dataDir, ...args);
+        assert.equal(result.code, 2, args.join(" "));
+        assert.equal(
+          result.stderrLines.length,
+          1,
+          result.stderrLines.join("\n"),
+        );
+        assert.match(result.stderrLines[0], pattern);
+      }
+      assert.deepEqual(await listDir(join(dataDir, "noisy")), []);
+    });
+  },
+);
+
+Deno.test(
+  "a missing mnist/ gives the fetch hint and exit 1",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dataDir) => {
+      const result = await runAugment(dataDir);
+      assert.equal(result.code, 1);
       assert.equal(result.stderrLines.length, 1, result.stderrLines.join("\n"));
-      assert.match(result.stderrLines[0], pattern);
-    }
-    assert.deepEqual(await listDir(join(dataDir, "noisy")), []);
-  });
-});
+      assert.match(result.stderrLines[0], /^error: .*mnist.*deno task fetch/);
+      assert.deepEqual(await listDir(join(dataDir, "noisy")), []);
+    });
+  },
+);
 
-Deno.test("a missing mnist/ gives the fetch hint and exit 1", async () => {
-  await withTempDir(async (dataDir) => {
-    const result = await runAugment(dataDir);
-    assert.equal(result.code, 1);
-    assert.equal(result.stderrLines.length, 1, result.stderrLines.join("\n"));
-    assert.match(result.stderrLines[0], /^error: .*mnist.*deno task fetch/);
-    assert.deepEqual(await listDir(join(dataDir, "noisy")), []);
-  });
-});
-
-Deno.test("--help lists the parameter flags and the range syntax", async () => {
-  await withTempDir(async (dataDir) => {
-    const result = await runAugment(dataDir, "--help");
-    assert.equal(result.code, 0);
-    for (
-      const flag of ["--rotation", "--salt-pepper", "--workers", "--limit"]
-    ) {
-      assert.ok(result.stdout.includes(flag), flag);
-    }
-    assert.match(result.stdout, /--rotation -30,30/);
-  });
-});
+Deno.test(
+  "--help lists the parameter flags and the range syntax",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dataDir) => {
+      const result = await runAugment(dataDir, "--help");
+      assert.equal(result.code, 0);
+      for (
+        const flag of ["--rotation", "--salt-pepper", "--workers", "--limit"]
+      ) {
+        assert.ok(result.stdout.includes(flag), flag);
+      }
+      assert.match(result.stdout, /--rotation -30,30/);
+    });
+  },
+);

@@ -16,7 +16,7 @@ import {
   predictProbabilities,
   summarizeProbabilities,
 } from "../lib/evaluate/evaluate.ts";
-import { MNIST_DIR, withTempDir } from "./helpers.ts";
+import { MNIST_DIR, NEEDS_PERMISSIONS, withTempDir } from "./helpers.ts";
 
 const backend = await initBackend("auto");
 
@@ -139,167 +139,187 @@ function flatWeights(model: tf.LayersModel): Float32Array[] {
 // over the non-empty shards (replica i's dropout stream on shard i), its
 // update the image-weighted mean gradient, and a prediction the model's.
 // The CNN: its conv and BatchNorm kernels are where an empty shard broke.
-Deno.test("data-parallel steps and predictions take any batch size, fewer images than replicas included", async () => {
-  const data = noiseSplit(64);
-  const recipe = { ...RECIPES.cnn, inputs: "unit" as const, seed: 7 };
-  for (const replicas of [2, 3]) {
-    const local = new Replica(recipe);
-    const reference = new Replica(recipe);
-    const parallel = await DataParallel.start(
-      local,
-      replicas,
-      backend.name,
-      recipe,
-      recipe.learningRate,
-    );
-    try {
-      const sizes = [1, replicas - 1, replicas, replicas + 1, 2 * replicas + 1];
-      let next = 0;
-      for (const [b, n] of [...new Set(sizes), 1, 9].entries()) {
-        const picked = Array.from({ length: n }, () => next++ % data.count);
-        const batch = gatherBatch(data, picked);
-        const step = await parallel.step(batch, 28, 28, 0, b);
+Deno.test(
+  "data-parallel steps and predictions take any batch size, fewer images than replicas included",
+  NEEDS_PERMISSIONS,
+  async () => {
+    const data = noiseSplit(64);
+    const recipe = { ...RECIPES.cnn, inputs: "unit" as const, seed: 7 };
+    for (const replicas of [2, 3]) {
+      const local = new Replica(recipe);
+      const reference = new Replica(recipe);
+      const parallel = await DataParallel.start(
+        local,
+        replicas,
+        backend.name,
+        recipe,
+        recipe.learningRate,
+      );
+      try {
+        const sizes = [
+          1,
+          replicas - 1,
+          replicas,
+          replicas + 1,
+          2 * replicas + 1,
+        ];
+        let next = 0;
+        for (const [b, n] of [...new Set(sizes), 1, 9].entries()) {
+          const picked = Array.from({ length: n }, () => next++ % data.count);
+          const batch = gatherBatch(data, picked);
+          const step = await parallel.step(batch, 28, 28, 0, b);
 
-        let loss = 0;
-        let correct = 0;
-        let gradients: Float32Array | undefined;
-        let statistics: Float32Array | undefined;
-        let from = 0;
-        // Every shard's pass starts from the same BatchNorm statistics.
-        const before = reference.readStatistics();
-        for (const [i, size] of shardSizes(n, replicas).entries()) {
-          if (size === 0) continue;
-          reference.writeStatistics(before);
-          const xs = tf.tensor4d(
-            batch.pixels.slice(from * 784, (from + size) * 784),
-            [size, 28, 28, 1],
-          );
-          const ys = tf.tensor2d(
-            batch.oneHot.slice(from * 10, (from + size) * 10),
-            [size, 10],
-          );
-          const shard = reference.shardGradients(
-            xs,
-            ys,
-            keyedUniform(recipe.seed, "dropout", 0, b, i),
-          );
-          tf.dispose([xs, ys]);
-          from += size;
-          loss += shard.loss * size / n;
-          correct += shard.correct;
-          gradients ??= new Float32Array(shard.gradients.length);
-          statistics ??= new Float32Array(shard.statistics.length);
-          for (let j = 0; j < gradients.length; j++) {
-            gradients[j] += size / n * shard.gradients[j];
+          let loss = 0;
+          let correct = 0;
+          let gradients: Float32Array | undefined;
+          let statistics: Float32Array | undefined;
+          let from = 0;
+          // Every shard's pass starts from the same BatchNorm statistics.
+          const before = reference.readStatistics();
+          for (const [i, size] of shardSizes(n, replicas).entries()) {
+            if (size === 0) continue;
+            reference.writeStatistics(before);
+            const xs = tf.tensor4d(
+              batch.pixels.slice(from * 784, (from + size) * 784),
+              [size, 28, 28, 1],
+            );
+            const ys = tf.tensor2d(
+              batch.oneHot.slice(from * 10, (from + size) * 10),
+              [size, 10],
+            );
+            const shard = reference.shardGradients(
+              xs,
+              ys,
+              keyedUniform(recipe.seed, "dropout", 0, b, i),
+            );
+            tf.dispose([xs, ys]);
+            from += size;
+            loss += shard.loss * size / n;
+            correct += shard.correct;
+            gradients ??= new Float32Array(shard.gradients.length);
+            statistics ??= new Float32Array(shard.statistics.length);
+            for (let j = 0; j < gradients.length; j++) {
+              gradients[j] += size / n * shard.gradients[j];
+            }
+            for (let j = 0; j < statistics.length; j++) {
+              statistics[j] += size / n * shard.statistics[j];
+            }
           }
-          for (let j = 0; j < statistics.length; j++) {
-            statistics[j] += size / n * shard.statistics[j];
-          }
+          reference.applyGradients(gradients!, statistics!);
+          const what = `${replicas} replicas, batch ${b} of ${n}`;
+          assertClose(step.loss, loss, `${what}: loss`);
+          assert.equal(step.correct, correct, `${what}: correct`);
+
+          const expected = tf.tidy(() =>
+            reference.model.predict(
+              tf.tensor4d(batch.pixels, [n, 28, 28, 1]),
+            ) as tf.Tensor
+          );
+          const got = await parallel.predict(batch.pixels, n, 28, 28);
+          const want = expected.dataSync();
+          expected.dispose();
+          assert.equal(got.length, want.length);
+          got.forEach((p, j) => assertClose(p, want[j], `${what}: p[${j}]`));
         }
-        reference.applyGradients(gradients!, statistics!);
-        const what = `${replicas} replicas, batch ${b} of ${n}`;
-        assertClose(step.loss, loss, `${what}: loss`);
-        assert.equal(step.correct, correct, `${what}: correct`);
-
-        const expected = tf.tidy(() =>
-          reference.model.predict(
-            tf.tensor4d(batch.pixels, [n, 28, 28, 1]),
-          ) as tf.Tensor
+        const after = flatWeights(local.model);
+        flatWeights(reference.model).forEach((w, i) =>
+          w.forEach((v, j) => assertClose(after[i][j], v, `weight ${i}[${j}]`))
         );
-        const got = await parallel.predict(batch.pixels, n, 28, 28);
-        const want = expected.dataSync();
-        expected.dispose();
-        assert.equal(got.length, want.length);
-        got.forEach((p, j) => assertClose(p, want[j], `${what}: p[${j}]`));
+        assert.equal(
+          (await parallel.predict(new Float32Array(0), 0, 28, 28)).length,
+          0,
+        );
+      } finally {
+        parallel.close();
+        local.dispose();
+        reference.dispose();
       }
-      const after = flatWeights(local.model);
-      flatWeights(reference.model).forEach((w, i) =>
-        w.forEach((v, j) => assertClose(after[i][j], v, `weight ${i}[${j}]`))
-      );
-      assert.equal(
-        (await parallel.predict(new Float32Array(0), 0, 28, 28)).length,
-        0,
-      );
-    } finally {
-      parallel.close();
-      local.dispose();
-      reference.dispose();
     }
-  }
-});
+  },
+);
 
 // Whole runs whose last batch (k·batch + 1 or replicas − 1 images) and
 // last validation chunk (of 1,000) are smaller than the replica count;
 // one is also interrupted inside its second epoch and resumed.
-Deno.test("data-parallel training takes an epoch's last batch and validation chunk smaller than the replica count", async () => {
-  const cases = [
-    // 4,004 training images = 4,003 + 1; validation 1,001 = 1,000 + 1.
-    { count: 5005, batchSize: 4003, replicas: 2 },
-    // 9 training images = 2·4 + 1; 2 validation images.
-    { count: 11, batchSize: 4, replicas: 3, resume: true },
-    // 2 training images = 0·4 + 2; validation 1,002 = 1,000 + 2.
-    { count: 1004, batchSize: 4, replicas: 3, validationSplit: 0.998 },
-  ];
-  for (const { count, batchSize, replicas, validationSplit, resume } of cases) {
-    const data = noiseSplit(count);
-    const recipe = {
-      ...RECIPES.dense,
-      epochs: resume ? 2 : 1,
-      batchSize,
-      validationSplit: validationSplit ?? 0.2,
-      seed: 3,
-    };
-    const split = holdOut(count, recipe.validationSplit, recipe.seed);
-    const options = {
-      recipe,
-      data,
-      fingerprint: "odd",
-      workers: replicas,
-      backend: backend.name,
-    };
-    const result = await train(options);
-    const what =
-      `${count} images, batches of ${batchSize}, ${replicas} replicas`;
-    for (const record of result.history) {
-      assert.ok(Number.isFinite(record.loss), `${what}: loss ${record.loss}`);
-      const correct = record.accuracy * split.train.length;
-      assert.ok(
-        record.accuracy >= 0 && record.accuracy <= 1 &&
-          Math.abs(correct - Math.round(correct)) < 1e-6,
-        `${what}: accuracy ${record.accuracy}`,
-      );
-    }
-    // The last epoch's validation is the returned model's, image-weighted.
-    const validation = summarizeProbabilities(
-      predictProbabilities(result.model, data, split.validation),
-      Uint8Array.from(split.validation, (i) => data.labels[i]),
-    );
-    const last = result.history[result.history.length - 1];
-    assertClose(last.valLoss, validation.loss, `${what}: valLoss`);
-    assertClose(last.valAccuracy, validation.accuracy, `${what}: valAccuracy`);
-    if (resume) {
-      await withTempDir(async (dir) => {
-        let batches = 0;
-        const checkpointed = {
-          ...options,
-          checkpointPath: `${dir}/checkpoint.bin`,
-        };
-        const first = await train({
-          ...checkpointed,
-          onBatch: () => batches++,
-          shouldStop: () => batches >= 4,
-        });
-        assert.ok(first.interrupted);
-        first.model.dispose();
-        const resumed = await train({ ...checkpointed, resume: true });
-        assert.deepEqual(numbers(resumed.history), numbers(result.history));
-        assert.deepEqual(
-          flatWeights(resumed.model),
-          flatWeights(result.model),
+Deno.test(
+  "data-parallel training takes an epoch's last batch and validation chunk smaller than the replica count",
+  NEEDS_PERMISSIONS,
+  async () => {
+    const cases = [
+      // 4,004 training images = 4,003 + 1; validation 1,001 = 1,000 + 1.
+      { count: 5005, batchSize: 4003, replicas: 2 },
+      // 9 training images = 2·4 + 1; 2 validation images.
+      { count: 11, batchSize: 4, replicas: 3, resume: true },
+      // 2 training images = 0·4 + 2; validation 1,002 = 1,000 + 2.
+      { count: 1004, batchSize: 4, replicas: 3, validationSplit: 0.998 },
+    ];
+    for (
+      const { count, batchSize, replicas, validationSplit, resume } of cases
+    ) {
+      const data = noiseSplit(count);
+      const recipe = {
+        ...RECIPES.dense,
+        epochs: resume ? 2 : 1,
+        batchSize,
+        validationSplit: validationSplit ?? 0.2,
+        seed: 3,
+      };
+      const split = holdOut(count, recipe.validationSplit, recipe.seed);
+      const options = {
+        recipe,
+        data,
+        fingerprint: "odd",
+        workers: replicas,
+        backend: backend.name,
+      };
+      const result = await train(options);
+      const what =
+        `${count} images, batches of ${batchSize}, ${replicas} replicas`;
+      for (const record of result.history) {
+        assert.ok(Number.isFinite(record.loss), `${what}: loss ${record.loss}`);
+        const correct = record.accuracy * split.train.length;
+        assert.ok(
+          record.accuracy >= 0 && record.accuracy <= 1 &&
+            Math.abs(correct - Math.round(correct)) < 1e-6,
+          `${what}: accuracy ${record.accuracy}`,
         );
-        resumed.model.dispose();
-      });
+      }
+      // The last epoch's validation is the returned model's, image-weighted.
+      const validation = summarizeProbabilities(
+        predictProbabilities(result.model, data, split.validation),
+        Uint8Array.from(split.validation, (i) => data.labels[i]),
+      );
+      const last = result.history[result.history.length - 1];
+      assertClose(last.valLoss, validation.loss, `${what}: valLoss`);
+      assertClose(
+        last.valAccuracy,
+        validation.accuracy,
+        `${what}: valAccuracy`,
+      );
+      if (resume) {
+        await withTempDir(async (dir) => {
+          let batches = 0;
+          const checkpointed = {
+            ...options,
+            checkpointPath: `${dir}/checkpoint.bin`,
+          };
+          const first = await train({
+            ...checkpointed,
+            onBatch: () => batches++,
+            shouldStop: () => batches >= 4,
+          });
+          assert.ok(first.interrupted);
+          first.model.dispose();
+          const resumed = await train({ ...checkpointed, resume: true });
+          assert.deepEqual(numbers(resumed.history), numbers(result.history));
+          assert.deepEqual(
+            flatWeights(resumed.model),
+            flatWeights(result.model),
+          );
+          resumed.model.dispose();
+        });
+      }
+      result.model.dispose();
     }
-    result.model.dispose();
-  }
-});
+  },
+);

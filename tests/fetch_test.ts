@@ -10,6 +10,7 @@ import { sha256File } from "../lib/core/hash.ts";
 import {
   listDir,
   MNIST_DIR,
+  NEEDS_PERMISSIONS,
   runScript,
   TASK_PERMISSIONS,
   withTempDir,
@@ -162,48 +163,56 @@ Deno.test({
   },
 });
 
-Deno.test("fetch with every mirror failing raises one error that explains --source", async () => {
-  const { server, base } = serveFolder("/nonexistent");
-  try {
-    await withTempDir(async (dataDir) => {
-      await assert.rejects(
-        fetchMnist({
-          dataDir,
-          mirrors: [`${base}/broken/`, `${base}/good/`],
-          attempts: 2,
-          backoffMs: 1,
-        }),
-        (error: unknown) => {
-          assert.ok(error instanceof FetchError);
-          assert.match(error.message, /--source DIR/);
-          assert.match(error.message, /HTTP 404/);
-          return true;
-        },
-      );
-      assert.deepEqual(await listDir(join(dataDir, "mnist")), []);
-    });
-  } finally {
-    await server.shutdown();
-  }
-});
+Deno.test(
+  "fetch with every mirror failing raises one error that explains --source",
+  NEEDS_PERMISSIONS,
+  async () => {
+    const { server, base } = serveFolder("/nonexistent");
+    try {
+      await withTempDir(async (dataDir) => {
+        await assert.rejects(
+          fetchMnist({
+            dataDir,
+            mirrors: [`${base}/broken/`, `${base}/good/`],
+            attempts: 2,
+            backoffMs: 1,
+          }),
+          (error: unknown) => {
+            assert.ok(error instanceof FetchError);
+            assert.match(error.message, /--source DIR/);
+            assert.match(error.message, /HTTP 404/);
+            return true;
+          },
+        );
+        assert.deepEqual(await listDir(join(dataDir, "mnist")), []);
+      });
+    } finally {
+      await server.shutdown();
+    }
+  },
+);
 
-Deno.test("the fetch script exits 1 with one line for a bad source and 2 for a bad flag", async () => {
-  await withTempDir(async (dataDir) => {
-    const run = (...args: string[]) =>
-      runScript("fetch", ["--data-dir", dataDir, ...args], [
-        ...TASK_PERMISSIONS,
-        "--allow-net",
-      ]);
-    const bad = await run("--source", join(dataDir, "missing"));
-    assert.equal(bad.code, 1);
-    const lines = bad.stderr.trim().split("\n");
-    assert.equal(lines.length, 1, lines.join("\n"));
-    assert.match(lines[0], /^error: .*missing.*not found/);
-    assert.deepEqual(await listDir(join(dataDir, "mnist")), []);
-    const usage = await run("--no-such-flag");
-    assert.equal(usage.code, 2);
-    const help = await run("--help");
-    assert.equal(help.code, 0);
-    assert.match(help.stdout, /--source DIR\|URL/);
-  });
-});
+Deno.test(
+  "the fetch script exits 1 with one line for a bad source and 2 for a bad flag",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dataDir) => {
+      const run = (...args: string[]) =>
+        runScript("fetch", ["--data-dir", dataDir, ...args], [
+          ...TASK_PERMISSIONS,
+          "--allow-net",
+        ]);
+      const bad = await run("--source", join(dataDir, "missing"));
+      assert.equal(bad.code, 1);
+      const lines = bad.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, lines.join("\n"));
+      assert.match(lines[0], /^error: .*missing.*not found/);
+      assert.deepEqual(await listDir(join(dataDir, "mnist")), []);
+      const usage = await run("--no-such-flag");
+      assert.equal(usage.code, 2);
+      const help = await run("--help");
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /--source DIR\|URL/);
+    });
+  },
+);

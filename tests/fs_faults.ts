@@ -8,6 +8,7 @@
  * @module
  */
 
+import { PERMITTED } from "./helpers.ts";
 import { join, relative } from "node:path";
 
 function run(command: string, args: string[]): boolean {
@@ -28,7 +29,7 @@ function unmount(dir: string): void {
 
 /** True when this process can mount a tmpfs (Linux, root, mount(8)). */
 export const CAN_MOUNT: boolean = (() => {
-  if (Deno.build.os !== "linux") return false;
+  if (Deno.build.os !== "linux" || !PERMITTED) return false;
   const dir = Deno.makeTempDirSync({ prefix: "noisy-mnist-mount-" });
   try {
     if (!run("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir])) {

@@ -15,12 +15,42 @@ function hasMnist(dir: string): boolean {
   }
 }
 
+/** What deno.json's permission set grants the tests (`deno test -P`). */
+const TEST_PERMISSIONS = [
+  "read",
+  "write",
+  "env",
+  "net",
+  "ffi",
+  "sys",
+  "run",
+] as const;
+
+/**
+ * True under `deno test -P`. Under plain `deno test` (no permissions) the
+ * tests that read files, the environment, run processes or use FFI pass
+ * {@link NEEDS_PERMISSIONS} and show as ignored; the rest still run.
+ */
+export const PERMITTED: boolean = TEST_PERMISSIONS.every((name) =>
+  Deno.permissions.querySync({ name }).state === "granted"
+);
+
+/** Test options for a test that needs deno.json's permissions. */
+export const NEEDS_PERMISSIONS = { ignore: !PERMITTED } as const;
+
+if (!PERMITTED) {
+  console.warn(
+    "tests that use files, the environment, subprocesses or FFI are ignored: run `deno test -P` for the whole suite",
+  );
+}
+
 /**
  * The folder holding the real MNIST `.gz` files: `MNIST_SOURCE`, else
  * `data/mnist/`; `undefined` when neither has them. Tests that need real
  * data pass `ignore: MNIST_DIR === undefined` so they show as ignored.
  */
 export const MNIST_DIR: string | undefined = (() => {
+  if (!PERMITTED) return undefined;
   const fromEnv = Deno.env.get("MNIST_SOURCE");
   if (fromEnv && hasMnist(fromEnv)) return fromEnv;
   if (hasMnist(join("data", "mnist"))) return join("data", "mnist");

@@ -9,7 +9,7 @@ import {
   readIdx,
   writeIdx,
 } from "../lib/data/idx.ts";
-import { withTempDir } from "./helpers.ts";
+import { NEEDS_PERMISSIONS, withTempDir } from "./helpers.ts";
 
 function sample(): IdxArray[] {
   return [
@@ -82,17 +82,21 @@ Deno.test("IDX header is big-endian with MNIST's magic numbers", () => {
   assert.deepEqual([...ints.subarray(8)], [1, 2, 3, 4]);
 });
 
-Deno.test("IDX files round trip through disk, gzip chosen by extension", async () => {
-  await withTempDir(async (dir) => {
-    const array = sample()[0];
-    const gz = await writeIdx(`${dir}/a.idx.gz`, array);
-    assert.equal(gz[0], 0x1f);
-    assert.deepEqual(await readIdx(`${dir}/a.idx.gz`), array);
-    const raw = await writeIdx(`${dir}/a.idx`, array);
-    assert.equal(raw[2], 0x08);
-    assert.deepEqual(await readIdx(`${dir}/a.idx`), array);
-  });
-});
+Deno.test(
+  "IDX files round trip through disk, gzip chosen by extension",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      const array = sample()[0];
+      const gz = await writeIdx(`${dir}/a.idx.gz`, array);
+      assert.equal(gz[0], 0x1f);
+      assert.deepEqual(await readIdx(`${dir}/a.idx.gz`), array);
+      const raw = await writeIdx(`${dir}/a.idx`, array);
+      assert.equal(raw[2], 0x08);
+      assert.deepEqual(await readIdx(`${dir}/a.idx`), array);
+    });
+  },
+);
 
 function assertIdxError(
   fn: () => unknown,

@@ -21,6 +21,7 @@ import { writeReportFixture } from "./fixtures_report.ts";
 import {
   listDir,
   MNIST_DIR,
+  NEEDS_PERMISSIONS,
   runScript,
   TASK_PERMISSIONS,
   withTempDir,
@@ -114,28 +115,32 @@ Deno.test({
   },
 });
 
-Deno.test("a stage cut short leaves no manifest vouching for its new outputs", async () => {
-  await withTempDir(async (dir) => {
-    const stage = (text: string, fail: boolean) =>
-      runStage({
-        stage: "example",
-        dir,
-        params: {},
-        rerun: "--force",
-        work: async () => {
-          await Deno.writeTextFile(join(dir, "a.txt"), text);
-          if (fail) throw new Error("interrupted");
-          await Deno.writeTextFile(join(dir, "b.txt"), text);
-          return { status: "done", outputs: ["a.txt", "b.txt"], value: 0 };
-        },
-      });
-    await stage("old", false);
-    assert.ok(await readManifest(dir));
-    await assert.rejects(stage("new", true), /interrupted/);
-    // a.txt is new, b.txt old: no manifest may vouch for that mix.
-    assert.equal(await readManifest(dir), undefined);
-  });
-});
+Deno.test(
+  "a stage cut short leaves no manifest vouching for its new outputs",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      const stage = (text: string, fail: boolean) =>
+        runStage({
+          stage: "example",
+          dir,
+          params: {},
+          rerun: "--force",
+          work: async () => {
+            await Deno.writeTextFile(join(dir, "a.txt"), text);
+            if (fail) throw new Error("interrupted");
+            await Deno.writeTextFile(join(dir, "b.txt"), text);
+            return { status: "done", outputs: ["a.txt", "b.txt"], value: 0 };
+          },
+        });
+      await stage("old", false);
+      assert.ok(await readManifest(dir));
+      await assert.rejects(stage("new", true), /interrupted/);
+      // a.txt is new, b.txt old: no manifest may vouch for that mix.
+      assert.equal(await readManifest(dir), undefined);
+    });
+  },
+);
 
 /** Four small valid IDX files under the MNIST names (not the real ones). */
 async function writeFakeMnist(dataDir: string): Promise<void> {
@@ -155,20 +160,24 @@ async function writeFakeMnist(dataDir: string): Promise<void> {
   }
 }
 
-Deno.test("augment refuses mnist/ files that are not the pinned MNIST, naming fetch --force", async () => {
-  await withTempDir(async (dataDir) => {
-    await writeFakeMnist(dataDir);
-    const output = await runScript("augment", ["--data-dir", dataDir]);
-    const lines = output.stderr.trim().split("\n");
-    assert.equal(output.code, 1, output.stderr);
-    assert.equal(lines.length, 1, output.stderr);
-    assert.match(
-      lines[0],
-      /^error: .*mnist\/train-images-idx3-ubyte\.gz: SHA-256 mismatch .*; run `deno task fetch --force`$/,
-    );
-    assert.deepEqual(await listDir(join(dataDir, "noisy")), []);
-  });
-});
+Deno.test(
+  "augment refuses mnist/ files that are not the pinned MNIST, naming fetch --force",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dataDir) => {
+      await writeFakeMnist(dataDir);
+      const output = await runScript("augment", ["--data-dir", dataDir]);
+      const lines = output.stderr.trim().split("\n");
+      assert.equal(output.code, 1, output.stderr);
+      assert.equal(lines.length, 1, output.stderr);
+      assert.match(
+        lines[0],
+        /^error: .*mnist\/train-images-idx3-ubyte\.gz: SHA-256 mismatch .*; run `deno task fetch --force`$/,
+      );
+      assert.deepEqual(await listDir(join(dataDir, "noisy")), []);
+    });
+  },
+);
 
 Deno.test({
   name:
@@ -227,56 +236,64 @@ setTimeout(() => {}, 120_000);`,
   return holder;
 }
 
-Deno.test("a stage refuses a folder another running process holds, and takes over a dead one's lock", async () => {
-  await withTempDir(async (dataDir) => {
-    await writeReportFixture(dataDir);
-    const reportDir = join(dataDir, "report");
-    const lock = join(reportDir, ".lock");
-    const report = () => runScript("report", ["--data-dir", dataDir]);
+Deno.test(
+  "a stage refuses a folder another running process holds, and takes over a dead one's lock",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dataDir) => {
+      await writeReportFixture(dataDir);
+      const reportDir = join(dataDir, "report");
+      const lock = join(reportDir, ".lock");
+      const report = () => runScript("report", ["--data-dir", dataDir]);
 
-    const holder = await holdLock(reportDir);
-    let killed = false;
-    try {
-      assert.equal(await Deno.readTextFile(lock), `${holder.pid}\n`);
-      const refused = await report();
-      assert.equal(refused.code, 1, refused.stderr);
-      const lines = refused.stderr.trim().split("\n");
-      assert.equal(lines.length, 1, refused.stderr);
-      assert.equal(
-        lines[0],
-        `error: ${reportDir} is in use by process ${holder.pid} (${lock}); wait for that run to finish`,
-      );
-      assert.deepEqual(await listDir(reportDir), [".lock"]);
+      const holder = await holdLock(reportDir);
+      let killed = false;
+      try {
+        assert.equal(await Deno.readTextFile(lock), `${holder.pid}\n`);
+        const refused = await report();
+        assert.equal(refused.code, 1, refused.stderr);
+        const lines = refused.stderr.trim().split("\n");
+        assert.equal(lines.length, 1, refused.stderr);
+        assert.equal(
+          lines[0],
+          `error: ${reportDir} is in use by process ${holder.pid} (${lock}); wait for that run to finish`,
+        );
+        assert.deepEqual(await listDir(reportDir), [".lock"]);
 
-      // The holder dies without cleaning up: its lock file stays, stale.
-      holder.kill("SIGKILL");
-      await holder.status;
-      killed = true;
-      assert.equal(await Deno.readTextFile(lock), `${holder.pid}\n`);
-      const built = await report();
-      assert.equal(built.code, 0, built.stderr);
-      assert.ok(!(await listDir(reportDir)).includes(".lock"));
-    } finally {
-      if (!killed) {
+        // The holder dies without cleaning up: its lock file stays, stale.
         holder.kill("SIGKILL");
         await holder.status;
+        killed = true;
+        assert.equal(await Deno.readTextFile(lock), `${holder.pid}\n`);
+        const built = await report();
+        assert.equal(built.code, 0, built.stderr);
+        assert.ok(!(await listDir(reportDir)).includes(".lock"));
+      } finally {
+        if (!killed) {
+          holder.kill("SIGKILL");
+          await holder.status;
+        }
+        await holder.stdout.cancel().catch(() => {});
       }
-      await holder.stdout.cancel().catch(() => {});
-    }
-  });
-});
+    });
+  },
+);
 
-Deno.test("a second lock on a folder in the same process is refused until the first is released", async () => {
-  await withTempDir(async (dir) => {
-    const first = await lockFolder(dir);
-    await assert.rejects(
-      lockFolder(dir),
-      (error: unknown) =>
-        error instanceof LockedError &&
-        error.message.includes(`in use by process ${Deno.pid}`),
-    );
-    await first.release();
-    assert.deepEqual(await listDir(dir), []);
-    await (await lockFolder(dir)).release();
-  });
-});
+Deno.test(
+  "a second lock on a folder in the same process is refused until the first is released",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      const first = await lockFolder(dir);
+      await assert.rejects(
+        lockFolder(dir),
+        (error: unknown) =>
+          error instanceof LockedError &&
+          error.message.includes(`in use by process ${Deno.pid}`),
+      );
+      await first.release();
+      assert.deepEqual(await listDir(dir), []);
+      await (await lockFolder(dir)).release();
+    });
+  },
+);

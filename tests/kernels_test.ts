@@ -5,6 +5,7 @@
  * max |diff| ≤ 1e-4. Shapes cover the study's own layers, odd sizes,
  * strides, paddings and dilations, plus seeded random conv geometries.
  */
+import { NEEDS_PERMISSIONS, PERMITTED } from "./helpers.ts";
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
 import "@tensorflow/tfjs-backend-wasm";
@@ -401,54 +402,68 @@ function maxAbsDiff(want: Float32Array, got: Float32Array): number {
 
 for (const backend of ["wasm", "cpu"] as const) {
   for (const blas of [true, false]) {
-    Deno.test(`custom ${backend} kernels match the reference cpu kernels (${blas ? "OpenBLAS if present" : "no BLAS"})`, async (t) => {
-      await tf.setBackend(backend);
-      const report = registerTrainingKernels(backend, { blas });
-      assert.ok(report.kernels.includes("Conv2DBackpropFilter"));
-      for (const c of cases) {
-        await t.step(c.name, async () => {
-          const want = await evalOn("ref", c);
-          const got = await evalOn(backend, c);
-          const diff = maxAbsDiff(want, got);
-          assert.ok(
-            diff <= TOLERANCE,
-            `${c.name}: max |diff| ${diff} > ${TOLERANCE} (gemm ${report.gemm})`,
-          );
-        });
-      }
-    });
+    Deno.test(
+      `custom ${backend} kernels match the reference cpu kernels (${
+        blas ? "OpenBLAS if present" : "no BLAS"
+      })`,
+      { ignore: backend === "wasm" && !PERMITTED },
+      async (t) => {
+        await tf.setBackend(backend);
+        const report = registerTrainingKernels(backend, { blas });
+        assert.ok(report.kernels.includes("Conv2DBackpropFilter"));
+        for (const c of cases) {
+          await t.step(c.name, async () => {
+            const want = await evalOn("ref", c);
+            const got = await evalOn(backend, c);
+            const diff = maxAbsDiff(want, got);
+            assert.ok(
+              diff <= TOLERANCE,
+              `${c.name}: max |diff| ${diff} > ${TOLERANCE} (gemm ${report.gemm})`,
+            );
+          });
+        }
+      },
+    );
   }
 }
 
-Deno.test("shared Identity/Cast buffers outlive their source on wasm", async () => {
-  await tf.setBackend("wasm");
-  registerTrainingKernels("wasm");
-  const x = tf.tensor([1, 2, 3, 4]);
-  const copy = x.clone();
-  const cast = tf.cast(x, "float32");
-  x.dispose();
-  assert.deepEqual(Array.from(copy.dataSync()), [1, 2, 3, 4]);
-  assert.deepEqual(Array.from(cast.dataSync()), [1, 2, 3, 4]);
-  copy.dispose();
-  assert.deepEqual(Array.from(cast.dataSync()), [1, 2, 3, 4]);
-  cast.dispose();
-});
+Deno.test(
+  "shared Identity/Cast buffers outlive their source on wasm",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await tf.setBackend("wasm");
+    registerTrainingKernels("wasm");
+    const x = tf.tensor([1, 2, 3, 4]);
+    const copy = x.clone();
+    const cast = tf.cast(x, "float32");
+    x.dispose();
+    assert.deepEqual(Array.from(copy.dataSync()), [1, 2, 3, 4]);
+    assert.deepEqual(Array.from(cast.dataSync()), [1, 2, 3, 4]);
+    copy.dispose();
+    assert.deepEqual(Array.from(cast.dataSync()), [1, 2, 3, 4]);
+    cast.dispose();
+  },
+);
 
-Deno.test("fast Relu gradient propagates NaN and Inf like the stock one", async () => {
-  const run = async (backend: string) => {
-    await tf.setBackend(backend);
-    return tf.tidy(() => {
-      const x = tf.tensor([NaN, -1, 0, 2, -0, 3, 1]);
-      const w = tf.tensor([1, Infinity, NaN, 4, -5, NaN, -Infinity]);
-      return Array.from(
-        tf.grad((a: tf.Tensor) => tf.relu(a).mul(w).sum())(x).dataSync(),
-      );
-    });
-  };
-  await tf.setBackend("wasm");
-  registerTrainingKernels("wasm");
-  assert.deepEqual(await run("wasm"), await run("ref"));
-});
+Deno.test(
+  "fast Relu gradient propagates NaN and Inf like the stock one",
+  NEEDS_PERMISSIONS,
+  async () => {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.tensor([NaN, -1, 0, 2, -0, 3, 1]);
+        const w = tf.tensor([1, Infinity, NaN, 4, -5, NaN, -Infinity]);
+        return Array.from(
+          tf.grad((a: tf.Tensor) => tf.relu(a).mul(w).sum())(x).dataSync(),
+        );
+      });
+    };
+    await tf.setBackend("wasm");
+    registerTrainingKernels("wasm");
+    assert.deepEqual(await run("wasm"), await run("ref"));
+  },
+);
 
 for (
   const [backend, forceJs] of [
@@ -457,187 +472,206 @@ for (
     ["cpu", false],
   ] as const
 ) {
-  Deno.test(`fused Adam update is bit-identical to tfjs' Adam on ${backend}${forceJs ? " (JavaScript loop)" : ""}`, async () => {
-    await tf.setBackend(backend);
-    registerTrainingKernels(backend);
-    const shapes = [[3, 3, 1, 8], [8], [50, 7], [7]];
-    const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
-    const total = sizes.reduce((a, b) => a + b, 0);
-    const init = sizes.map((size, i) => rand(size).map((x) => x * (i + 1)));
-    const make = () => shapes.map((s, i) => tf.variable(tf.tensor(init[i], s)));
-    const stockVars = make();
-    const fusedVars = make();
-    const stock = tf.train.adam(0.003, 0.9, 0.999, 1e-7);
-    const fused = tf.train.adam(0.003, 0.9, 0.999, 1e-7);
-    const apply = (opt: tf.Optimizer, vars: tf.Variable[], g: Float32Array) => {
-      const named: tf.NamedTensorMap = {};
-      let offset = 0;
-      vars.forEach((v) => {
-        named[v.name] = tf.tensor(g.subarray(offset, offset + v.size), v.shape);
-        offset += v.size;
-      });
-      opt.applyGradients(named);
-      tf.dispose(Object.values(named));
-    };
-    for (let step = 0; step < 5; step++) {
-      // Gradients of mixed scales, with exact zeros and a tiny value.
-      const g = rand(total).map((x, i) =>
-        i % 7 === 0 ? 0 : x * 10 ** (i % 5 - 3)
-      );
-      g[1] = 1e-30;
-      apply(stock, stockVars, g);
-      // The first step has no moment slots yet: the fused path declines.
-      const used = fusedAdamUpdate(fused, fusedVars, g, forceJs);
-      assert.equal(used, step > 0);
-      if (!used) apply(fused, fusedVars, g);
-    }
-    const stockWeights = await stock.getWeights();
-    const fusedWeights = await fused.getWeights();
-    assert.deepEqual(
-      fusedWeights.map((w) => Array.from(w.tensor.dataSync())),
-      stockWeights.map((w) => Array.from(w.tensor.dataSync())),
-    );
-    stockVars.forEach((v, i) =>
+  Deno.test(
+    `fused Adam update is bit-identical to tfjs' Adam on ${backend}${
+      forceJs ? " (JavaScript loop)" : ""
+    }`,
+    { ignore: backend === "wasm" && !PERMITTED },
+    async () => {
+      await tf.setBackend(backend);
+      registerTrainingKernels(backend);
+      const shapes = [[3, 3, 1, 8], [8], [50, 7], [7]];
+      const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const init = sizes.map((size, i) => rand(size).map((x) => x * (i + 1)));
+      const make = () =>
+        shapes.map((s, i) => tf.variable(tf.tensor(init[i], s)));
+      const stockVars = make();
+      const fusedVars = make();
+      const stock = tf.train.adam(0.003, 0.9, 0.999, 1e-7);
+      const fused = tf.train.adam(0.003, 0.9, 0.999, 1e-7);
+      const apply = (
+        opt: tf.Optimizer,
+        vars: tf.Variable[],
+        g: Float32Array,
+      ) => {
+        const named: tf.NamedTensorMap = {};
+        let offset = 0;
+        vars.forEach((v) => {
+          named[v.name] = tf.tensor(
+            g.subarray(offset, offset + v.size),
+            v.shape,
+          );
+          offset += v.size;
+        });
+        opt.applyGradients(named);
+        tf.dispose(Object.values(named));
+      };
+      for (let step = 0; step < 5; step++) {
+        // Gradients of mixed scales, with exact zeros and a tiny value.
+        const g = rand(total).map((x, i) =>
+          i % 7 === 0 ? 0 : x * 10 ** (i % 5 - 3)
+        );
+        g[1] = 1e-30;
+        apply(stock, stockVars, g);
+        // The first step has no moment slots yet: the fused path declines.
+        const used = fusedAdamUpdate(fused, fusedVars, g, forceJs);
+        assert.equal(used, step > 0);
+        if (!used) apply(fused, fusedVars, g);
+      }
+      const stockWeights = await stock.getWeights();
+      const fusedWeights = await fused.getWeights();
       assert.deepEqual(
-        Array.from(fusedVars[i].dataSync()),
-        Array.from(v.dataSync()),
-      )
-    );
-    for (const name of ["accBeta1", "accBeta2"] as const) {
-      const read = (o: tf.Optimizer) =>
-        (o as unknown as Record<typeof name, tf.Variable>)[name].dataSync()[0];
-      assert.equal(read(fused), read(stock));
-    }
-    // Other optimizers are left to their own update.
-    assert.equal(
-      fusedAdamUpdate(tf.train.rmsprop(0.01), fusedVars, rand(total)),
-      false,
-    );
-    tf.dispose([...stockVars, ...fusedVars]);
-    stock.dispose();
-    fused.dispose();
-  });
+        fusedWeights.map((w) => Array.from(w.tensor.dataSync())),
+        stockWeights.map((w) => Array.from(w.tensor.dataSync())),
+      );
+      stockVars.forEach((v, i) =>
+        assert.deepEqual(
+          Array.from(fusedVars[i].dataSync()),
+          Array.from(v.dataSync()),
+        )
+      );
+      for (const name of ["accBeta1", "accBeta2"] as const) {
+        const read = (o: tf.Optimizer) =>
+          (o as unknown as Record<typeof name, tf.Variable>)[name]
+            .dataSync()[0];
+        assert.equal(read(fused), read(stock));
+      }
+      // Other optimizers are left to their own update.
+      assert.equal(
+        fusedAdamUpdate(tf.train.rmsprop(0.01), fusedVars, rand(total)),
+        false,
+      );
+      tf.dispose([...stockVars, ...fusedVars]);
+      stock.dispose();
+      fused.dispose();
+    },
+  );
 }
 
-Deno.test("wasm SIMD loops equal their JavaScript twins bit for bit", async () => {
-  await tf.setBackend("wasm");
-  registerTrainingKernels("wasm");
-  assert.ok(simdLoops(tf.backend()), "the SIMD module did not instantiate");
-  const same = (got: tf.Tensor, want: Float32Array, what: string) => {
-    const g = got.dataSync();
-    got.dispose();
-    for (let i = 0; i < want.length; i++) {
-      if (!Object.is(g[i], want[i])) {
-        assert.fail(`${what}: [${i}] ${g[i]} !== ${want[i]}`);
+Deno.test(
+  "wasm SIMD loops equal their JavaScript twins bit for bit",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await tf.setBackend("wasm");
+    registerTrainingKernels("wasm");
+    assert.ok(simdLoops(tf.backend()), "the SIMD module did not instantiate");
+    const same = (got: tf.Tensor, want: Float32Array, what: string) => {
+      const g = got.dataSync();
+      got.dispose();
+      for (let i = 0; i < want.length; i++) {
+        if (!Object.is(g[i], want[i])) {
+          assert.fail(`${what}: [${i}] ${g[i]} !== ${want[i]}`);
+        }
       }
-    }
-  };
-  // Sizes with and without a < 4-element tail; channels even (SIMD batch
-  // norm) and odd (JavaScript).
-  for (const shape of [[3, 5, 6], [2, 7, 9, 128], [5, 11, 11, 64], [7, 3]]) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const C = shape[shape.length - 1];
-    const x = rand(n), dy = rand(n).map((v) => v * 100);
-    const [mean, offset] = [rand(C), rand(C)];
-    const [variance, scale] = [rand(C).map(Math.abs), rand(C)];
-    const run = (name: string) =>
-      tf.engine().runKernel(name, {
+    };
+    // Sizes with and without a < 4-element tail; channels even (SIMD batch
+    // norm) and odd (JavaScript).
+    for (const shape of [[3, 5, 6], [2, 7, 9, 128], [5, 11, 11, 64], [7, 3]]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const C = shape[shape.length - 1];
+      const x = rand(n), dy = rand(n).map((v) => v * 100);
+      const [mean, offset] = [rand(C), rand(C)];
+      const [variance, scale] = [rand(C).map(Math.abs), rand(C)];
+      const run = (name: string) =>
+        tf.engine().runKernel(name, {
+          x: tf.tensor(x, shape),
+          dy: tf.tensor(dy, shape),
+        }) as tf.Tensor;
+      const want = new Float32Array(n);
+      reluGrad(x, dy, want);
+      same(tf.tidy(() => run("FastReluGrad")), want, `relu grad ${shape}`);
+      squareGrad(x, dy, want);
+      same(tf.tidy(() => run("FastSquareGrad")), want, `square grad ${shape}`);
+      batchNormLastAxis(x, C, mean, variance, offset, scale, 1e-3, want);
+      same(
+        tf.tidy(() =>
+          tf.batchNorm(
+            tf.tensor(x, shape),
+            tf.tensor(mean),
+            tf.tensor(variance),
+            tf.tensor(offset),
+            tf.tensor(scale),
+            1e-3,
+          )
+        ),
+        want,
+        `batch norm ${shape}`,
+      );
+      const grads = {
+        dx: new Float32Array(n),
+        dMean: new Float32Array(C),
+        dVariance: new Float32Array(C),
+        dScale: new Float32Array(C),
+        dOffset: new Float32Array(C),
+      };
+      batchNormGrad(x, dy, mean, variance, scale, 1e-3, C, grads);
+      const got = tf.engine().runKernel("FastFusedBatchNormGrad", {
         x: tf.tensor(x, shape),
         dy: tf.tensor(dy, shape),
-      }) as tf.Tensor;
-    const want = new Float32Array(n);
-    reluGrad(x, dy, want);
-    same(tf.tidy(() => run("FastReluGrad")), want, `relu grad ${shape}`);
-    squareGrad(x, dy, want);
-    same(tf.tidy(() => run("FastSquareGrad")), want, `square grad ${shape}`);
-    batchNormLastAxis(x, C, mean, variance, offset, scale, 1e-3, want);
-    same(
-      tf.tidy(() =>
-        tf.batchNorm(
-          tf.tensor(x, shape),
-          tf.tensor(mean),
-          tf.tensor(variance),
-          tf.tensor(offset),
-          tf.tensor(scale),
-          1e-3,
-        )
-      ),
-      want,
-      `batch norm ${shape}`,
-    );
-    const grads = {
-      dx: new Float32Array(n),
-      dMean: new Float32Array(C),
-      dVariance: new Float32Array(C),
-      dScale: new Float32Array(C),
-      dOffset: new Float32Array(C),
-    };
-    batchNormGrad(x, dy, mean, variance, scale, 1e-3, C, grads);
-    const got = tf.engine().runKernel("FastFusedBatchNormGrad", {
-      x: tf.tensor(x, shape),
-      dy: tf.tensor(dy, shape),
-      mean: tf.tensor(mean),
-      variance: tf.tensor(variance),
-      scale: tf.tensor(scale),
-    }, { varianceEpsilon: 1e-3 }) as tf.Tensor[];
-    Object.values(grads).forEach((want, i) =>
-      same(got[i], want, `batch norm grad ${i} ${shape}`)
-    );
-    const rows = n / C, sums = new Float32Array(C);
-    const axes = shape.slice(0, -1).map((_, i) => i);
-    sumRows(x, rows, C, sums);
-    same(
-      tf.tidy(() => tf.sum(tf.tensor(x, shape), axes)),
-      sums,
-      `sum ${shape}`,
-    );
-    sumRows(x, rows, C, sums, 1 / rows);
-    same(
-      tf.tidy(() => tf.mean(tf.tensor(x, shape), axes)),
-      sums,
-      `mean ${shape}`,
-    );
-  }
-  // MaxPoolGrad 2x2/2: ties (few distinct values, ±0) and odd sizes.
-  for (const shape of [[2, 6, 6, 8], [3, 7, 5, 4], [2, 26, 26, 128]]) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const x = rand(n).map((v) => Math.round(v * 3) / 3 || (v < 0 ? -0 : 0));
-    const [N, H, W, C] = shape;
-    const [OH, OW] = [Math.floor(H / 2), Math.floor(W / 2)];
-    const dy = rand(N * OH * OW * C);
-    const g = {
-      batchSize: N,
-      inHeight: H,
-      inWidth: W,
-      channels: C,
-      outHeight: OH,
-      outWidth: OW,
-      filterHeight: 2,
-      filterWidth: 2,
-      strideHeight: 2,
-      strideWidth: 2,
-      dilationHeight: 1,
-      dilationWidth: 1,
-      padTop: 0,
-      padLeft: 0,
-    };
-    const [dx, want] = tf.tidy(() => {
-      const input = tf.tensor4d(x, [N, H, W, C]);
-      const output = tf.maxPool(input, 2, 2, "valid");
-      const expected = new Float32Array(n);
-      const y = output.dataSync() as Float32Array;
-      assert.ok(maxPoolGrad2x2(x, y, dy, expected, g));
-      const got = tf.engine().runKernel("MaxPoolGrad", {
-        dy: tf.tensor(dy, output.shape),
-        input,
-        output,
-      }, { filterSize: 2, strides: 2, pad: "valid" }) as tf.Tensor;
-      return [got, tf.tensor(expected, shape)];
-    });
-    same(dx, want.dataSync() as Float32Array, `max pool grad ${shape}`);
-    want.dispose();
-  }
-});
+        mean: tf.tensor(mean),
+        variance: tf.tensor(variance),
+        scale: tf.tensor(scale),
+      }, { varianceEpsilon: 1e-3 }) as tf.Tensor[];
+      Object.values(grads).forEach((want, i) =>
+        same(got[i], want, `batch norm grad ${i} ${shape}`)
+      );
+      const rows = n / C, sums = new Float32Array(C);
+      const axes = shape.slice(0, -1).map((_, i) => i);
+      sumRows(x, rows, C, sums);
+      same(
+        tf.tidy(() => tf.sum(tf.tensor(x, shape), axes)),
+        sums,
+        `sum ${shape}`,
+      );
+      sumRows(x, rows, C, sums, 1 / rows);
+      same(
+        tf.tidy(() => tf.mean(tf.tensor(x, shape), axes)),
+        sums,
+        `mean ${shape}`,
+      );
+    }
+    // MaxPoolGrad 2x2/2: ties (few distinct values, ±0) and odd sizes.
+    for (const shape of [[2, 6, 6, 8], [3, 7, 5, 4], [2, 26, 26, 128]]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = rand(n).map((v) => Math.round(v * 3) / 3 || (v < 0 ? -0 : 0));
+      const [N, H, W, C] = shape;
+      const [OH, OW] = [Math.floor(H / 2), Math.floor(W / 2)];
+      const dy = rand(N * OH * OW * C);
+      const g = {
+        batchSize: N,
+        inHeight: H,
+        inWidth: W,
+        channels: C,
+        outHeight: OH,
+        outWidth: OW,
+        filterHeight: 2,
+        filterWidth: 2,
+        strideHeight: 2,
+        strideWidth: 2,
+        dilationHeight: 1,
+        dilationWidth: 1,
+        padTop: 0,
+        padLeft: 0,
+      };
+      const [dx, want] = tf.tidy(() => {
+        const input = tf.tensor4d(x, [N, H, W, C]);
+        const output = tf.maxPool(input, 2, 2, "valid");
+        const expected = new Float32Array(n);
+        const y = output.dataSync() as Float32Array;
+        assert.ok(maxPoolGrad2x2(x, y, dy, expected, g));
+        const got = tf.engine().runKernel("MaxPoolGrad", {
+          dy: tf.tensor(dy, output.shape),
+          input,
+          output,
+        }, { filterSize: 2, strides: 2, pad: "valid" }) as tf.Tensor;
+        return [got, tf.tensor(expected, shape)];
+      });
+      same(dx, want.dataSync() as Float32Array, `max pool grad ${shape}`);
+      want.dispose();
+    }
+  },
+);
 
 /** Losses of a few training steps of `model` on `backend`, from one init. */
 async function stepLosses(
@@ -675,21 +709,25 @@ async function stepLosses(
 }
 
 for (const model of ["dense", "cnn"] as const) {
-  Deno.test(`a short ${model} training run gives the reference kernels' losses`, async () => {
-    await tf.setBackend("wasm");
-    registerTrainingKernels("wasm");
-    // Small batches keep the reference cpu conv backprops affordable.
-    const batch = model === "cnn" ? 2 : 32;
-    const pixels = rand(batch * 784).map((v) => Math.abs(v));
-    const reference = await stepLosses("ref", model, pixels, 3);
-    const fast = await stepLosses("wasm", model, pixels, 3);
-    reference.forEach((loss, s) => {
-      assert.ok(
-        Math.abs(loss - fast[s]) <= 1e-3 * Math.max(1, loss),
-        `step ${s}: ref ${loss}, fast ${fast[s]}`,
-      );
-    });
-    // And training does something: the loss moves.
-    assert.notEqual(reference[0], reference.at(-1));
-  });
+  Deno.test(
+    `a short ${model} training run gives the reference kernels' losses`,
+    NEEDS_PERMISSIONS,
+    async () => {
+      await tf.setBackend("wasm");
+      registerTrainingKernels("wasm");
+      // Small batches keep the reference cpu conv backprops affordable.
+      const batch = model === "cnn" ? 2 : 32;
+      const pixels = rand(batch * 784).map((v) => Math.abs(v));
+      const reference = await stepLosses("ref", model, pixels, 3);
+      const fast = await stepLosses("wasm", model, pixels, 3);
+      reference.forEach((loss, s) => {
+        assert.ok(
+          Math.abs(loss - fast[s]) <= 1e-3 * Math.max(1, loss),
+          `step ${s}: ref ${loss}, fast ${fast[s]}`,
+        );
+      });
+      // And training does something: the loss moves.
+      assert.notEqual(reference[0], reference.at(-1));
+    },
+  );
 }

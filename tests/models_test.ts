@@ -13,7 +13,7 @@ import {
   KERAS_PARAM_COUNTS,
 } from "../lib/train/models.ts";
 import { loadModel, saveModel } from "../lib/train/model_io.ts";
-import { withTempDir } from "./helpers.ts";
+import { NEEDS_PERMISSIONS, withTempDir } from "./helpers.ts";
 
 await initBackend("auto");
 
@@ -75,34 +75,40 @@ Deno.test("the same seed gives the same initial weights, another seed others", (
   assert.notEqual(sum(7), sum(8));
 });
 
-Deno.test("save → load gives identical predictions, in the tfjs layers format", async () => {
-  await withTempDir(async (dir) => {
-    const standardize = { mean: 0.15, std: 0.26 };
-    for (
-      const model of [buildDense(3), buildCnn(3), buildCnn(3, standardize)]
-    ) {
-      const input = tf.randomUniform([4, 28, 28, 1], 0, 1, "float32", 5);
-      const before = (model.predict(input) as tf.Tensor).dataSync();
-      const folder = `${dir}/${model.name}-${model.layers.length}`;
-      await saveModel(model, folder);
-      const json = JSON.parse(await Deno.readTextFile(`${folder}/model.json`));
-      assert.equal(json.format, "layers-model");
-      assert.deepEqual(json.weightsManifest[0].paths, ["weights.bin"]);
-      const bytes = (await Deno.stat(`${folder}/weights.bin`)).size;
-      assert.equal(bytes, model.countParams() * 4);
-      const loaded = await loadModel(folder);
-      assert.deepEqual(
-        loaded.layers.map((l) => l.name),
-        model.layers.map((l) => l.name),
-      );
-      const after = (loaded.predict(input) as tf.Tensor).dataSync();
-      assert.deepEqual(after, before);
-      model.dispose();
-      loaded.dispose();
-      input.dispose();
-    }
-  });
-});
+Deno.test(
+  "save → load gives identical predictions, in the tfjs layers format",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      const standardize = { mean: 0.15, std: 0.26 };
+      for (
+        const model of [buildDense(3), buildCnn(3), buildCnn(3, standardize)]
+      ) {
+        const input = tf.randomUniform([4, 28, 28, 1], 0, 1, "float32", 5);
+        const before = (model.predict(input) as tf.Tensor).dataSync();
+        const folder = `${dir}/${model.name}-${model.layers.length}`;
+        await saveModel(model, folder);
+        const json = JSON.parse(
+          await Deno.readTextFile(`${folder}/model.json`),
+        );
+        assert.equal(json.format, "layers-model");
+        assert.deepEqual(json.weightsManifest[0].paths, ["weights.bin"]);
+        const bytes = (await Deno.stat(`${folder}/weights.bin`)).size;
+        assert.equal(bytes, model.countParams() * 4);
+        const loaded = await loadModel(folder);
+        assert.deepEqual(
+          loaded.layers.map((l) => l.name),
+          model.layers.map((l) => l.name),
+        );
+        const after = (loaded.predict(input) as tf.Tensor).dataSync();
+        assert.deepEqual(after, before);
+        model.dispose();
+        loaded.dispose();
+        input.dispose();
+      }
+    });
+  },
+);
 
 Deno.test("an unknown backend is a usage error naming the choices", () => {
   assert.throws(() => parseBackendName("webgpu"), (error: unknown) => {

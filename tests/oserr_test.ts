@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   MNIST_DIR,
+  NEEDS_PERMISSIONS,
   runScript,
   type ScriptOutput,
   TASK_PERMISSIONS,
@@ -320,52 +321,56 @@ Deno.test({
   },
 });
 
-Deno.test("report: OS errors and a null metrics.json are one line naming the path", async (t) => {
-  await withTempDir(async (dir) => {
-    await t.step("--data-dir pointing at a file", async () => {
-      const file = await aFile(dir);
-      assertOneLine(
-        await runScript("report", ["--data-dir", file]),
-        `${file}:`,
-        IS_FILE,
-      );
-    });
-    const dataDir = join(dir, "data");
-    await writeReportFixture(dataDir);
-    await t.step("models/dense/metrics.json holds null", async () => {
-      const metrics = join(dataDir, "models", "dense", "metrics.json");
-      const text = await Deno.readTextFile(metrics);
-      // As a training run that wrote it would: its manifest agrees.
-      const manifestPath = join(dataDir, "models", "dense", "manifest.json");
-      const manifestText = await Deno.readTextFile(manifestPath);
-      const manifest = JSON.parse(manifestText);
-      await Deno.writeTextFile(metrics, "null\n");
-      manifest.outputs["metrics.json"] = await sha256File(metrics);
-      await Deno.writeTextFile(manifestPath, JSON.stringify(manifest));
-      try {
+Deno.test(
+  "report: OS errors and a null metrics.json are one line naming the path",
+  NEEDS_PERMISSIONS,
+  async (t) => {
+    await withTempDir(async (dir) => {
+      await t.step("--data-dir pointing at a file", async () => {
+        const file = await aFile(dir);
+        assertOneLine(
+          await runScript("report", ["--data-dir", file]),
+          `${file}:`,
+          IS_FILE,
+        );
+      });
+      const dataDir = join(dir, "data");
+      await writeReportFixture(dataDir);
+      await t.step("models/dense/metrics.json holds null", async () => {
+        const metrics = join(dataDir, "models", "dense", "metrics.json");
+        const text = await Deno.readTextFile(metrics);
+        // As a training run that wrote it would: its manifest agrees.
+        const manifestPath = join(dataDir, "models", "dense", "manifest.json");
+        const manifestText = await Deno.readTextFile(manifestPath);
+        const manifest = JSON.parse(manifestText);
+        await Deno.writeTextFile(metrics, "null\n");
+        manifest.outputs["metrics.json"] = await sha256File(metrics);
+        await Deno.writeTextFile(manifestPath, JSON.stringify(manifest));
+        try {
+          assertOneLine(
+            await runScript("report", ["--data-dir", dataDir]),
+            `${metrics}:`,
+            "holds null, not a JSON object",
+          );
+        } finally {
+          await Deno.writeTextFile(metrics, text);
+          await Deno.writeTextFile(manifestPath, manifestText);
+        }
+      });
+      await t.step("a folder where report/index.html goes", async () => {
+        const html = join(dataDir, "report", "index.html");
+        await Deno.mkdir(html, { recursive: true });
         assertOneLine(
           await runScript("report", ["--data-dir", dataDir]),
-          `${metrics}:`,
-          "holds null, not a JSON object",
+          `${html}:`,
+          IS_FOLDER,
         );
-      } finally {
-        await Deno.writeTextFile(metrics, text);
-        await Deno.writeTextFile(manifestPath, manifestText);
-      }
+        await assertNoTempFiles(dataDir);
+        await Deno.remove(html);
+      });
     });
-    await t.step("a folder where report/index.html goes", async () => {
-      const html = join(dataDir, "report", "index.html");
-      await Deno.mkdir(html, { recursive: true });
-      assertOneLine(
-        await runScript("report", ["--data-dir", dataDir]),
-        `${html}:`,
-        IS_FOLDER,
-      );
-      await assertNoTempFiles(dataDir);
-      await Deno.remove(html);
-    });
-  });
-});
+  },
+);
 
 Deno.test({
   name: needsMount("report: a read-only or full report/ is one line"),
@@ -396,25 +401,29 @@ Deno.test({
   },
 });
 
-Deno.test("check_report: OS errors before the browser are one line", async (t) => {
-  const check = (dataDir: string) =>
-    runScript("check_report", ["--data-dir", dataDir], [
-      "--allow-read",
-      "--allow-env",
-      "--allow-run",
-    ]);
-  await withTempDir(async (dir) => {
-    await t.step("--data-dir pointing at a file", async () => {
-      const file = await aFile(dir);
-      assertOneLine(await check(file), `${file}:`, IS_FILE);
+Deno.test(
+  "check_report: OS errors before the browser are one line",
+  NEEDS_PERMISSIONS,
+  async (t) => {
+    const check = (dataDir: string) =>
+      runScript("check_report", ["--data-dir", dataDir], [
+        "--allow-read",
+        "--allow-env",
+        "--allow-run",
+      ]);
+    await withTempDir(async (dir) => {
+      await t.step("--data-dir pointing at a file", async () => {
+        const file = await aFile(dir);
+        assertOneLine(await check(file), `${file}:`, IS_FILE);
+      });
+      await t.step("report/index.html is a folder", async () => {
+        const html = join(dir, "data", "report", "index.html");
+        await Deno.mkdir(html, { recursive: true });
+        assertOneLine(await check(join(dir, "data")), `${html}:`, IS_FOLDER);
+      });
     });
-    await t.step("report/index.html is a folder", async () => {
-      const html = join(dir, "data", "report", "index.html");
-      await Deno.mkdir(html, { recursive: true });
-      assertOneLine(await check(join(dir, "data")), `${html}:`, IS_FOLDER);
-    });
-  });
-});
+  },
+);
 
 Deno.test({
   name: "check_report: a screenshot it cannot save is one FAIL line",
@@ -500,29 +509,33 @@ async function buildWasm(dir: string): Promise<ScriptOutput> {
   };
 }
 
-Deno.test("build_wasm: OS errors are one line naming the path", async (t) => {
-  await withTempDir(async (dir) => {
-    await buildWasmCopy(dir);
-    const kernels = join(dir, "lib", "kernels");
-    await t.step("simd_wasm.ts is a folder", async () => {
-      const target = join(kernels, "simd_wasm.ts");
-      await Deno.rename(target, `${target}.moved`);
-      await Deno.mkdir(target);
-      assertOneLine(await buildWasm(dir), `${target}:`, IS_FOLDER);
-      await assertNoTempFiles(kernels);
-      await Deno.remove(target);
-      await Deno.rename(`${target}.moved`, target);
+Deno.test(
+  "build_wasm: OS errors are one line naming the path",
+  NEEDS_PERMISSIONS,
+  async (t) => {
+    await withTempDir(async (dir) => {
+      await buildWasmCopy(dir);
+      const kernels = join(dir, "lib", "kernels");
+      await t.step("simd_wasm.ts is a folder", async () => {
+        const target = join(kernels, "simd_wasm.ts");
+        await Deno.rename(target, `${target}.moved`);
+        await Deno.mkdir(target);
+        assertOneLine(await buildWasm(dir), `${target}:`, IS_FOLDER);
+        await assertNoTempFiles(kernels);
+        await Deno.remove(target);
+        await Deno.rename(`${target}.moved`, target);
+      });
+      await t.step("simd.wat is a folder", async () => {
+        const source = join(kernels, "simd.wat");
+        await Deno.rename(source, `${source}.moved`);
+        await Deno.mkdir(source);
+        assertOneLine(await buildWasm(dir), `${source}:`, IS_FOLDER);
+        await Deno.remove(source);
+        await Deno.rename(`${source}.moved`, source);
+      });
     });
-    await t.step("simd.wat is a folder", async () => {
-      const source = join(kernels, "simd.wat");
-      await Deno.rename(source, `${source}.moved`);
-      await Deno.mkdir(source);
-      assertOneLine(await buildWasm(dir), `${source}:`, IS_FOLDER);
-      await Deno.remove(source);
-      await Deno.rename(`${source}.moved`, source);
-    });
-  });
-});
+  },
+);
 
 Deno.test({
   name: needsMount("build_wasm: a read-only or full lib/kernels/ is one line"),

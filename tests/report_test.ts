@@ -25,7 +25,7 @@ import { inlineHtml } from "../lib/report/markup.ts";
 import { runReportStage } from "../lib/report/stage.ts";
 import { mcnemar, topConfusions, wilsonInterval } from "../lib/report/stats.ts";
 import { writeReportFixture } from "./fixtures_report.ts";
-import { runScript, withTempDir } from "./helpers.ts";
+import { NEEDS_PERMISSIONS, runScript, withTempDir } from "./helpers.ts";
 
 const HAS_CHROMIUM = (() => {
   try {
@@ -50,230 +50,262 @@ function chartBlocks(html: string): Map<string, string> {
   return blocks;
 }
 
-Deno.test("report: builds a self-contained page, Markdown and figures", async () => {
-  await withTempDir(async (dir) => {
-    const fixture = await writeReportFixture(dir);
-    const result = await runReportStage({ dataDir: dir, ...quiet });
-    assert.equal(result.status, "built");
-    const html = await read(dir, "index.html");
+Deno.test(
+  "report: builds a self-contained page, Markdown and figures",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await writeReportFixture(dir);
+      const result = await runReportStage({ dataDir: dir, ...quiet });
+      assert.equal(result.status, "built");
+      const html = await read(dir, "index.html");
 
-    // Self-contained: nothing loaded from elsewhere.
-    assert.doesNotMatch(html, /src="https?:/);
-    assert.doesNotMatch(html, /<script\b[^>]*\bsrc=/);
-    assert.doesNotMatch(html, /<link\b[^>]*\bhref=/);
-    assert.doesNotMatch(html, /@import|url\(\s*["']?https?:/);
-    const images = [...html.matchAll(/<img\b[^>]*\bsrc="([^"]*)"/g)];
-    assert.ok(images.length > 0, "the page shows images");
-    for (const [, src] of images) assert.match(src, /^data:image\/png;base64,/);
-
-    // Every chart is an inline SVG with marks (Vega tags its marks
-    // `role-mark`; axes and legends are other roles).
-    const charts = chartBlocks(html);
-    assert.deepEqual([...charts.keys()].sort(), [
-      "accuracy",
-      "confusion-cnn",
-      "confusion-dense",
-      "learning-curves",
-      "learning-rate",
-      "per-class",
-    ]);
-    for (const [id, block] of charts) {
-      assert.match(block, /<svg\b/, `${id} is an svg`);
-      assert.match(
-        block,
-        /class="mark-(rect|line|symbol|text|rule)[^"]*role-mark[^"]*"[^>]*>\s*<(path|text|line)\b/,
-        `${id} has marks`,
-      );
-    }
-
-    // The summary table shows the fixture's accuracies, formatted as on
-    // the page.
-    for (const model of ["dense", "cnn"] as const) {
-      const metrics = fixture.metrics[model]!;
-      for (
-        const [key, value] of [
-          ["noisy-accuracy", metrics.test.noisy.accuracy],
-          ["clean-accuracy", metrics.test.clean.accuracy],
-        ] as const
-      ) {
-        const cell = new RegExp(
-          `<td data-model="${model}" data-metric="${key}"><span class="value">([^<]*)</span>`,
-        ).exec(html);
-        assert.equal(cell?.[1], formatPercent(value), `${model} ${key}`);
+      // Self-contained: nothing loaded from elsewhere.
+      assert.doesNotMatch(html, /src="https?:/);
+      assert.doesNotMatch(html, /<script\b[^>]*\bsrc=/);
+      assert.doesNotMatch(html, /<link\b[^>]*\bhref=/);
+      assert.doesNotMatch(html, /@import|url\(\s*["']?https?:/);
+      const images = [...html.matchAll(/<img\b[^>]*\bsrc="([^"]*)"/g)];
+      assert.ok(images.length > 0, "the page shows images");
+      for (const [, src] of images) {
+        assert.match(src, /^data:image\/png;base64,/);
       }
-    }
-    assert.match(html, /82\.09 %/);
-    assert.match(html, /96\.73 %/);
 
-    // report.md references figure files that exist.
-    const markdown = await read(dir, "report.md");
-    const figures = [...markdown.matchAll(/\]\((figures\/[^)\s]+)\)/g)].map((
-      m,
-    ) => m[1]);
-    assert.ok(figures.some((f) => f.endsWith(".svg")), "charts as SVG files");
-    assert.ok(figures.some((f) => f.endsWith(".png")), "digits as PNG files");
-    for (const figure of figures) {
-      const stat = await Deno.stat(join(dir, "report", figure));
-      assert.ok(stat.isFile && stat.size > 0, figure);
-    }
-    assert.match(markdown, /\| Accuracy, noisy test \|/);
+      // Every chart is an inline SVG with marks (Vega tags its marks
+      // `role-mark`; axes and legends are other roles).
+      const charts = chartBlocks(html);
+      assert.deepEqual([...charts.keys()].sort(), [
+        "accuracy",
+        "confusion-cnn",
+        "confusion-dense",
+        "learning-curves",
+        "learning-rate",
+        "per-class",
+      ]);
+      for (const [id, block] of charts) {
+        assert.match(block, /<svg\b/, `${id} is an svg`);
+        assert.match(
+          block,
+          /class="mark-(rect|line|symbol|text|rule)[^"]*role-mark[^"]*"[^>]*>\s*<(path|text|line)\b/,
+          `${id} has marks`,
+        );
+      }
 
-    // Validation is compared with the epoch whose weights were tested:
-    // the CNN restores its best (7 of 12), the dense net keeps its last.
-    assert.match(
-      markdown,
-      /Dense: validation accuracy of the tested weights \(epoch 15, the last:/,
-    );
-    assert.match(
-      markdown,
-      /CNN: validation accuracy of the tested weights \(epoch 7, the best:/,
-    );
-    assert.match(
-      markdown,
-      /CNN was allowed up to 30 epochs \(the study: 15\) and ran 12\./,
-    );
-  });
-});
+      // The summary table shows the fixture's accuracies, formatted as on
+      // the page.
+      for (const model of ["dense", "cnn"] as const) {
+        const metrics = fixture.metrics[model]!;
+        for (
+          const [key, value] of [
+            ["noisy-accuracy", metrics.test.noisy.accuracy],
+            ["clean-accuracy", metrics.test.clean.accuracy],
+          ] as const
+        ) {
+          const cell = new RegExp(
+            `<td data-model="${model}" data-metric="${key}"><span class="value">([^<]*)</span>`,
+          ).exec(html);
+          assert.equal(cell?.[1], formatPercent(value), `${model} ${key}`);
+        }
+      }
+      assert.match(html, /82\.09 %/);
+      assert.match(html, /96\.73 %/);
 
-Deno.test("report: a second run is up to date; --force and new inputs rebuild", async () => {
-  await withTempDir(async (dir) => {
-    await writeReportFixture(dir);
-    assert.equal(
-      (await runReportStage({ dataDir: dir, ...quiet })).status,
-      "built",
-    );
-    assert.equal(
-      (await runReportStage({ dataDir: dir, ...quiet })).status,
-      "up to date",
-    );
-    assert.equal(
-      (await runReportStage({ dataDir: dir, force: true, ...quiet })).status,
-      "built",
-    );
-    // Retraining a model rewrites its manifest: the report is stale.
-    const manifest = join(dir, "models", "cnn", "manifest.json");
-    const text = await Deno.readTextFile(manifest);
-    await Deno.writeTextFile(manifest, text.replace("01:00:00", "02:00:00"));
-    assert.equal(
-      (await runReportStage({ dataDir: dir, ...quiet })).status,
-      "built",
-    );
-  });
-});
+      // report.md references figure files that exist.
+      const markdown = await read(dir, "report.md");
+      const figures = [...markdown.matchAll(/\]\((figures\/[^)\s]+)\)/g)].map((
+        m,
+      ) => m[1]);
+      assert.ok(figures.some((f) => f.endsWith(".svg")), "charts as SVG files");
+      assert.ok(figures.some((f) => f.endsWith(".png")), "digits as PNG files");
+      for (const figure of figures) {
+        const stat = await Deno.stat(join(dir, "report", figure));
+        assert.ok(stat.isFile && stat.size > 0, figure);
+      }
+      assert.match(markdown, /\| Accuracy, noisy test \|/);
 
-Deno.test("report: refuses a model file edited after training, naming the task to rerun", async () => {
-  await withTempDir(async (dir) => {
-    await writeReportFixture(dir);
-    const path = join(dir, "models", "cnn", "metrics.json");
-    const metrics = JSON.parse(await Deno.readTextFile(path));
-    metrics.test.noisy.accuracy = 0.9999;
-    await Deno.writeTextFile(path, JSON.stringify(metrics, null, 2) + "\n");
-    await assert.rejects(
-      runReportStage({ dataDir: dir, ...quiet }),
-      (error: unknown) =>
-        error instanceof DataError &&
-        error.message ===
-          `${path} does not match models/cnn/manifest.json (edited or left by an interrupted run); run \`deno task train:cnn --force\``,
-    );
-    assert.equal(
-      await Deno.stat(join(dir, "report", "index.html")).catch(() => null),
-      null,
-      "no report shows the edited number",
-    );
-  });
-});
+      // Validation is compared with the epoch whose weights were tested:
+      // the CNN restores its best (7 of 12), the dense net keeps its last.
+      assert.match(
+        markdown,
+        /Dense: validation accuracy of the tested weights \(epoch 15, the last:/,
+      );
+      assert.match(
+        markdown,
+        /CNN: validation accuracy of the tested weights \(epoch 7, the best:/,
+      );
+      assert.match(
+        markdown,
+        /CNN was allowed up to 30 epochs \(the study: 15\) and ran 12\./,
+      );
+    });
+  },
+);
 
-Deno.test("report: predictions outside 0–9 are a data error", async () => {
-  for (const bad of [10, -1, 2.5]) {
+Deno.test(
+  "report: a second run is up to date; --force and new inputs rebuild",
+  NEEDS_PERMISSIONS,
+  async () => {
     await withTempDir(async (dir) => {
       await writeReportFixture(dir);
-      const modelDir = join(dir, "models", "dense");
-      const path = join(modelDir, "predictions.json");
-      const predictions = JSON.parse(await Deno.readTextFile(path));
-      predictions.noisy.predicted[3] = bad;
-      await Deno.writeTextFile(path, JSON.stringify(predictions));
-      // The manifest vouches for the file: only the range check can tell.
-      const manifestPath = join(modelDir, "manifest.json");
-      const manifest = JSON.parse(await Deno.readTextFile(manifestPath));
-      manifest.outputs["predictions.json"] = await sha256File(path);
-      await Deno.writeTextFile(manifestPath, JSON.stringify(manifest));
+      assert.equal(
+        (await runReportStage({ dataDir: dir, ...quiet })).status,
+        "built",
+      );
+      assert.equal(
+        (await runReportStage({ dataDir: dir, ...quiet })).status,
+        "up to date",
+      );
+      assert.equal(
+        (await runReportStage({ dataDir: dir, force: true, ...quiet })).status,
+        "built",
+      );
+      // Retraining a model rewrites its manifest: the report is stale.
+      const manifest = join(dir, "models", "cnn", "manifest.json");
+      const text = await Deno.readTextFile(manifest);
+      await Deno.writeTextFile(manifest, text.replace("01:00:00", "02:00:00"));
+      assert.equal(
+        (await runReportStage({ dataDir: dir, ...quiet })).status,
+        "built",
+      );
+    });
+  },
+);
+
+Deno.test(
+  "report: refuses a model file edited after training, naming the task to rerun",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      await writeReportFixture(dir);
+      const path = join(dir, "models", "cnn", "metrics.json");
+      const metrics = JSON.parse(await Deno.readTextFile(path));
+      metrics.test.noisy.accuracy = 0.9999;
+      await Deno.writeTextFile(path, JSON.stringify(metrics, null, 2) + "\n");
       await assert.rejects(
         runReportStage({ dataDir: dir, ...quiet }),
         (error: unknown) =>
           error instanceof DataError &&
-          error.message.startsWith(`${path}: `) &&
-          error.message.includes(`${bad}`) &&
-          error.message.includes("0–9") &&
-          error.message.endsWith("run `deno task train:dense --force`") &&
-          !error.message.includes("\n"),
-        `predicted ${bad}`,
+          error.message ===
+            `${path} does not match models/cnn/manifest.json (edited or left by an interrupted run); run \`deno task train:cnn --force\``,
+      );
+      assert.equal(
+        await Deno.stat(join(dir, "report", "index.html")).catch(() => null),
+        null,
+        "no report shows the edited number",
       );
     });
-  }
-});
+  },
+);
 
-Deno.test("report: with only the CNN it names the missing dense net", async () => {
-  await withTempDir(async (dir) => {
-    await writeReportFixture(dir, { models: ["cnn"] });
-    const logs: string[] = [];
-    const result = await runReportStage({
-      dataDir: dir,
-      onLog: (line) => logs.push(line),
+Deno.test(
+  "report: predictions outside 0–9 are a data error",
+  NEEDS_PERMISSIONS,
+  async () => {
+    for (const bad of [10, -1, 2.5]) {
+      await withTempDir(async (dir) => {
+        await writeReportFixture(dir);
+        const modelDir = join(dir, "models", "dense");
+        const path = join(modelDir, "predictions.json");
+        const predictions = JSON.parse(await Deno.readTextFile(path));
+        predictions.noisy.predicted[3] = bad;
+        await Deno.writeTextFile(path, JSON.stringify(predictions));
+        // The manifest vouches for the file: only the range check can tell.
+        const manifestPath = join(modelDir, "manifest.json");
+        const manifest = JSON.parse(await Deno.readTextFile(manifestPath));
+        manifest.outputs["predictions.json"] = await sha256File(path);
+        await Deno.writeTextFile(manifestPath, JSON.stringify(manifest));
+        await assert.rejects(
+          runReportStage({ dataDir: dir, ...quiet }),
+          (error: unknown) =>
+            error instanceof DataError &&
+            error.message.startsWith(`${path}: `) &&
+            error.message.includes(`${bad}`) &&
+            error.message.includes("0–9") &&
+            error.message.endsWith("run `deno task train:dense --force`") &&
+            !error.message.includes("\n"),
+          `predicted ${bad}`,
+        );
+      });
+    }
+  },
+);
+
+Deno.test(
+  "report: with only the CNN it names the missing dense net",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      await writeReportFixture(dir, { models: ["cnn"] });
+      const logs: string[] = [];
+      const result = await runReportStage({
+        dataDir: dir,
+        onLog: (line) => logs.push(line),
+      });
+      assert.equal(result.status, "built");
+      if (result.status === "built") {
+        assert.deepEqual(result.missing, ["dense"]);
+      }
+      assert.ok(logs.some((l) => l.includes("deno task train:dense")));
+      const html = await read(dir, "index.html");
+      assert.match(html, /<strong>Dense<\/strong> model is not trained yet/);
+      assert.match(html, /<code>deno task train:dense<\/code>/);
+      assert.equal(chartBlocks(html).has("confusion-dense"), false);
+      assert.equal(chartBlocks(html).has("confusion-cnn"), true);
+      const markdown = await read(dir, "report.md");
+      assert.match(markdown, /`deno task train:dense`/);
     });
-    assert.equal(result.status, "built");
-    if (result.status === "built") assert.deepEqual(result.missing, ["dense"]);
-    assert.ok(logs.some((l) => l.includes("deno task train:dense")));
-    const html = await read(dir, "index.html");
-    assert.match(html, /<strong>Dense<\/strong> model is not trained yet/);
-    assert.match(html, /<code>deno task train:dense<\/code>/);
-    assert.equal(chartBlocks(html).has("confusion-dense"), false);
-    assert.equal(chartBlocks(html).has("confusion-cnn"), true);
-    const markdown = await read(dir, "report.md");
-    assert.match(markdown, /`deno task train:dense`/);
-  });
-});
+  },
+);
 
-Deno.test("report: refuses when there is nothing to report", async () => {
-  await withTempDir(async (dir) => {
-    // No noisy dataset at all.
-    await assert.rejects(
-      runReportStage({ dataDir: dir, ...quiet }),
-      (error: unknown) =>
-        error instanceof MissingInputError &&
-        error.message.includes("deno task augment") &&
-        !error.message.includes("\n"),
-    );
-    // A dataset but no model.
-    await writeReportFixture(dir, { models: [] });
-    await assert.rejects(
-      runReportStage({ dataDir: dir, ...quiet }),
-      (error: unknown) =>
-        error instanceof MissingInputError &&
-        error.message.includes("`deno task train:cnn`") &&
-        !error.message.includes("\n"),
-    );
-  });
-});
+Deno.test(
+  "report: refuses when there is nothing to report",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      // No noisy dataset at all.
+      await assert.rejects(
+        runReportStage({ dataDir: dir, ...quiet }),
+        (error: unknown) =>
+          error instanceof MissingInputError &&
+          error.message.includes("deno task augment") &&
+          !error.message.includes("\n"),
+      );
+      // A dataset but no model.
+      await writeReportFixture(dir, { models: [] });
+      await assert.rejects(
+        runReportStage({ dataDir: dir, ...quiet }),
+        (error: unknown) =>
+          error instanceof MissingInputError &&
+          error.message.includes("`deno task train:cnn`") &&
+          !error.message.includes("\n"),
+      );
+    });
+  },
+);
 
-Deno.test("report script: one line, exit 1 when refused, 0 and up to date after", async () => {
-  await withTempDir(async (dir) => {
-    const run = async () => {
-      const output = await runScript("report", ["--data-dir", dir]);
-      return { code: output.code, stderr: output.stderr.trim() };
-    };
-    await writeReportFixture(dir, { models: [] });
-    const refused = await run();
-    assert.equal(refused.code, 1);
-    assert.equal(refused.stderr.split("\n").length, 1, refused.stderr);
-    assert.match(refused.stderr, /^error: nothing to report: .*train:cnn/);
+Deno.test(
+  "report script: one line, exit 1 when refused, 0 and up to date after",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      const run = async () => {
+        const output = await runScript("report", ["--data-dir", dir]);
+        return { code: output.code, stderr: output.stderr.trim() };
+      };
+      await writeReportFixture(dir, { models: [] });
+      const refused = await run();
+      assert.equal(refused.code, 1);
+      assert.equal(refused.stderr.split("\n").length, 1, refused.stderr);
+      assert.match(refused.stderr, /^error: nothing to report: .*train:cnn/);
 
-    await writeReportFixture(dir, { models: ["dense", "cnn"] });
-    assert.equal((await run()).code, 0);
-    const again = await run();
-    assert.equal(again.code, 0);
-    assert.equal(again.stderr, "report: up to date");
-  });
-});
+      await writeReportFixture(dir, { models: ["dense", "cnn"] });
+      assert.equal((await run()).code, 0);
+      const again = await run();
+      assert.equal(again.code, 0);
+      assert.equal(again.stderr, "report: up to date");
+    });
+  },
+);
 
 Deno.test({
   name: "report: passes the browser check in headless Chromium",
