@@ -201,6 +201,7 @@ export {
   macroF1,
   perClassMetrics,
 } from "./lib/evaluate/metrics.ts";
+export { type Interval, wilsonInterval } from "./lib/evaluate/interval.ts";
 export {
   type Blas,
   type FastKernelOptions,

@@ -6,4 +6,5 @@
  */
 
 export * from "./evaluate.ts";
+export * from "./interval.ts";
 export * from "./metrics.ts";
