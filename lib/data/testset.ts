@@ -265,7 +265,7 @@ export async function loadTestSet(
       options.task ? `run \`${options.task} --force\`` : "",
     )
     : undefined;
-  const label = `${basename(dir)}/${MANIFEST_FILE}`;
+  const label = manifestPath;
   checkHash(
     files.images,
     layout.images,

@@ -92,7 +92,7 @@ export async function readModelFiles(
       manifestPath,
       rerun,
     );
-  const label = `${basename(dir)}/${MANIFEST_FILE}`;
+  const label = manifestPath;
   const sha256: Record<string, string> = {};
   const read = async (file: string): Promise<Uint8Array> => {
     const path = join(dir, file);
