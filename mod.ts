@@ -29,7 +29,8 @@
  * ```
  *
  * Each stage also has a one-call form that reads and writes `data/` like
- * its script: {@link runAugmentStage}, {@link runTrainStage}.
+ * its script: {@link runAugmentStage}, {@link runTrainStage},
+ * {@link runEvaluateStage}.
  *
  * @module
  */
@@ -80,6 +81,23 @@ export {
   SPLITS,
   takeFirst,
 } from "./lib/data/mnist.ts";
+export {
+  decodeNpy,
+  encodeNpy,
+  type NpyArray,
+  type NpyDtype,
+  NpyFormatError,
+  readNpy,
+  writeNpy,
+} from "./lib/data/npy.ts";
+export {
+  findTestSets,
+  loadTestSet,
+  loadTestSets,
+  splitFromNpy,
+  type TestSet,
+  writeNpyTestSet,
+} from "./lib/data/testset.ts";
 export { type TensorBatch, toTensors } from "./lib/train/tensors.ts";
 
 // Stage 2: augment
@@ -202,6 +220,30 @@ export {
   perClassMetrics,
 } from "./lib/evaluate/metrics.ts";
 export { type Interval, wilsonInterval } from "./lib/evaluate/interval.ts";
+export {
+  EVALUATION_BATCH,
+  type EvaluationMetrics,
+  Evaluator,
+  type EvaluatorOptions,
+  metricsFromProbabilities,
+  type SplitEvaluation,
+  splitRange,
+} from "./lib/evaluate/evaluator.ts";
+export {
+  type ModelFiles,
+  modelFromFiles,
+  readModelFiles,
+  type ReadModelOptions,
+} from "./lib/evaluate/model_files.ts";
+
+// Stage: evaluate
+export {
+  type EvaluateStageOptions,
+  type EvaluateStageResult,
+  type EvaluationFile,
+  runEvaluateStage,
+} from "./lib/evaluate/stage.ts";
+export { formatEvaluationTable } from "./lib/evaluate/table.ts";
 export {
   type Blas,
   type FastKernelOptions,
