@@ -86,16 +86,21 @@ Deno.test("evaluate: a CNN on two threads gives exactly the one-thread probabili
       const { probabilities, metrics } = await evaluator.evaluate(split);
       assert.equal(evaluator.lastBatches.reduce((a, b) => a + b), 6);
       assert.ok(
-        evaluator.lastBatches[1] > 0,
-        `the worker computed no batch: ${evaluator.lastBatches}`,
+        evaluator.lastBatches.every((batches) => batches > 0),
+        `a thread computed no batch: ${evaluator.lastBatches}`,
       );
       assert.deepEqual(bits(probabilities), bits(single));
       assert.deepEqual(
         metrics,
         metricsFromProbabilities(single, split.labels).metrics,
       );
-      // A second split on the same workers, smaller than two batches:
-      // this thread alone.
+      // Two batches: one each.
+      assert.deepEqual(
+        bits(await evaluator.probabilities(takeFirst(split, 80))),
+        bits(single.subarray(0, 800)),
+      );
+      assert.deepEqual(evaluator.lastBatches, [1, 1]);
+      // A split smaller than two batches: this thread alone.
       const small = takeFirst(split, 40);
       assert.deepEqual(
         bits(await evaluator.probabilities(small)),

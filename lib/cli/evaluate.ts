@@ -31,13 +31,13 @@ files are checked against their manifest.json first.`,
       type: "strings",
       valueName: "NAME|DIR",
       description:
-        "dense, cnn (the data folder's) or a folder holding model.json (default: every trained model)",
+        "dense, cnn (the data folder's) or a folder holding model.json; default: every trained model",
     },
     test: {
       type: "strings",
       valueName: "DIR",
       description:
-        "noisy, clean (the data folder's test splits), a test-set folder or a folder of them (default: noisy and clean)",
+        "noisy, clean (the data folder's test splits), a test-set folder or a folder of them; default: noisy and clean",
     },
     json: {
       type: "boolean",
@@ -60,7 +60,7 @@ files are checked against their manifest.json first.`,
       max: 16,
       valueName: "N",
       description:
-        "threads per model (default: 2 for a convolutional model on 2+ cores, else 1)",
+        "threads per model; default: 2 for a convolutional model on 2+ cores, else 1",
     },
     "data-dir": DATA_DIR_FLAG,
   },

@@ -345,12 +345,15 @@ export class Evaluator {
         done[w + 1]++;
       }
     };
+    // This thread takes the first batch, so two batches go to two threads.
+    let mine = claim();
     const remote = workers.flatMap((worker, w) => [
       lane(worker, w),
       lane(worker, w),
     ]);
     try {
-      for (let b = claim(); b >= 0; b = claim()) {
+      for (; mine >= 0; mine = claim()) {
+        const b = mine;
         const [start, end] = range(b);
         out.set(
           predictProbabilities(
