@@ -192,8 +192,9 @@ async function resolveModels(
 ): Promise<ModelFiles[]> {
   const trainTask = (name: string) => `deno task train:${name}`;
   if (requested && requested.length > 0) {
+    // A model named twice is evaluated once.
     return Promise.all(
-      requested.map((model) =>
+      [...new Set(requested)].map((model) =>
         (EVALUATED_MODELS as readonly string[]).includes(model)
           ? readModelFiles(join(dataDir, "models", model), {
             name: model,
