@@ -30,7 +30,8 @@
  *
  * Each stage also has a one-call form that reads and writes `data/` like
  * its script: {@link fetchMnist}, {@link runAugmentStage},
- * {@link runTrainStage}, {@link runReportStage}.
+ * {@link runTrainStage}, {@link runEvaluateStage},
+ * {@link runReportStage}.
  *
  * This module exports what a user of the library calls. Each stage's
  * folder has the rest of its public API under its own export:
@@ -52,6 +53,7 @@ export {
   type IdxArray,
   loadMnist,
   loadNoisy,
+  loadTestSet,
   type MnistSplit,
   readIdx,
   type Split,
@@ -93,7 +95,9 @@ export {
 // Evaluation
 export {
   evaluateSplit,
+  type EvaluateStageOptions,
   predictProbabilities,
+  runEvaluateStage,
   type SplitMetrics,
 } from "./lib/evaluate/mod.ts";
 

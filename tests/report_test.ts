@@ -23,7 +23,8 @@ import { confidentMistakes, wrongButRight } from "../lib/report/failures.ts";
 import { formatPercent } from "../lib/report/format.ts";
 import { inlineHtml } from "../lib/report/markup.ts";
 import { runReportStage } from "../lib/report/stage.ts";
-import { mcnemar, topConfusions, wilsonInterval } from "../lib/report/stats.ts";
+import { mcnemar, topConfusions } from "../lib/report/stats.ts";
+import { wilsonInterval } from "../lib/evaluate/mod.ts";
 import { writeReportFixture } from "./fixtures_report.ts";
 import { NEEDS_PERMISSIONS, runScript, withTempDir } from "./helpers.ts";
 

@@ -82,6 +82,12 @@ export interface StringFlag extends FlagBase {
   default?: string;
 }
 
+/** Text that may be given several times: every value, in order. */
+export interface StringListFlag extends FlagBase {
+  /** `--test a --test b` gives `["a", "b"]`; absent gives `[]`. */
+  type: "strings";
+}
+
 /** A switch: `true` when given, else `false`. */
 export interface BooleanFlag extends FlagBase {
   /** Takes no value. */
@@ -105,6 +111,7 @@ export type FlagSpec =
   | IntFlag
   | NumberFlag
   | StringFlag
+  | StringListFlag
   | BooleanFlag
   | ChoiceFlag;
 
@@ -113,16 +120,19 @@ export type FlagSpecs = Record<string, FlagSpec>;
 
 /** The parsed value of one flag, before its default is considered. */
 export type FlagValue<F extends FlagSpec> = F extends BooleanFlag ? boolean
+  : F extends StringListFlag ? string[]
   : F extends { choices: readonly (infer T)[] } ? T
   : F extends IntFlag | NumberFlag ? number
   : string;
 
 /**
- * Parsed flags by long name: booleans are always set, a flag with a
- * default is always set, any other is `undefined` when absent.
+ * Parsed flags by long name: booleans and lists are always set (a list
+ * to `[]` when absent), a flag with a default is always set, any other
+ * is `undefined` when absent.
  */
 export type FlagValues<S extends FlagSpecs> = {
   -readonly [K in keyof S]: S[K] extends BooleanFlag ? boolean
+    : S[K] extends StringListFlag ? string[]
     : S[K] extends { default: unknown } ? FlagValue<S[K]>
     : FlagValue<S[K]> | undefined;
 };
@@ -197,6 +207,7 @@ function valueName(spec: FlagSpec): string {
 /** `integer ≥ 1`, `number in [0, 1]`, `one of: a, b`; `""` if no limit. */
 function limitsText(spec: FlagSpec): string {
   if (spec.type === "choice") return `one of: ${spec.choices.join(", ")}`;
+  if (spec.type === "strings") return "repeatable";
   if (spec.type !== "int" && spec.type !== "number") return "";
   const kind = spec.type === "int" ? "integer" : "number";
   if (spec.min !== undefined && spec.max !== undefined) {
@@ -216,7 +227,10 @@ export function helpText(info: ScriptInfo): string {
   const rows = Object.entries(flags).map(([name, spec]) => {
     const value = spec.type === "boolean" ? "" : ` ${valueName(spec)}`;
     const notes = [limitsText(spec)];
-    if (spec.type !== "boolean" && spec.default !== undefined) {
+    if (
+      spec.type !== "boolean" && spec.type !== "strings" &&
+      spec.default !== undefined
+    ) {
       notes.push(`default: ${spec.default}`);
     }
     const note = notes.filter(Boolean).join("; ");
@@ -319,11 +333,17 @@ export function parseFlags<const S extends FlagSpecs>(
   args: string[],
   info: ScriptInfo<S>,
 ): FlagValues<S> | undefined {
-  const options: Record<string, { type: "string" | "boolean" }> = {
+  const options: Record<
+    string,
+    { type: "string" | "boolean"; multiple?: boolean }
+  > = {
     help: { type: "boolean" },
   };
   for (const [name, spec] of Object.entries(info.flags)) {
-    options[name] = { type: spec.type === "boolean" ? "boolean" : "string" };
+    options[name] = {
+      type: spec.type === "boolean" ? "boolean" : "string",
+      multiple: spec.type === "strings",
+    };
   }
   let parsed;
   try {
@@ -345,8 +365,11 @@ export function parseFlags<const S extends FlagSpecs>(
   for (const [name, spec] of Object.entries(info.flags)) {
     const raw = parsed.values[name];
     if (spec.type === "boolean") values[name] = raw === true;
-    else if (typeof raw === "string") values[name] = flagValue(name, spec, raw);
-    else values[name] = spec.default;
+    else if (spec.type === "strings") {
+      values[name] = Array.isArray(raw) ? raw : [];
+    } else if (typeof raw === "string") {
+      values[name] = flagValue(name, spec, raw);
+    } else values[name] = spec.default;
   }
   return values as FlagValues<S>;
 }

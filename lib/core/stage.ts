@@ -201,6 +201,56 @@ async function hashInputs(
 }
 
 /**
+ * The `outputs` (file → SHA-256) a manifest's text records; a text that
+ * is not a manifest is a one-line {@link DataError} naming `path` and
+ * ending in `rerun` (what to do about it).
+ */
+export function recordedOutputs(
+  manifestText: string,
+  path: string,
+  rerun: string,
+): Record<string, string> {
+  let recorded: Record<string, string> | undefined;
+  try {
+    recorded = (JSON.parse(manifestText) as Partial<StageManifest>).outputs;
+  } catch {
+    // Reported below, as for a manifest without outputs.
+  }
+  if (!recorded || typeof recorded !== "object") {
+    throw new DataError(
+      `${path} is not a valid manifest${rerun && `; ${rerun}`}`,
+    );
+  }
+  return recorded;
+}
+
+/**
+ * Refuse a file whose bytes do not have the hash a manifest recorded for
+ * it, or that the manifest does not record: a one-line {@link DataError}
+ * naming the file (`path`), the manifest (`label`) and ending in `rerun`.
+ * `file` is its name in `recorded`, `actual` its SHA-256.
+ */
+export function checkRecordedHash(
+  recorded: Record<string, string>,
+  file: string,
+  path: string,
+  actual: string,
+  label: string,
+  rerun: string,
+): void {
+  const tail = rerun && `; ${rerun}`;
+  const expected = Object.hasOwn(recorded, file) ? recorded[file] : undefined;
+  if (expected === undefined) {
+    throw new DataError(`${path} is not recorded in ${label}${tail}`);
+  }
+  if (actual !== expected) {
+    throw new DataError(
+      `${path} does not match ${label} (edited or left by an interrupted run)${tail}`,
+    );
+  }
+}
+
+/**
  * Check that every file this stage reads from an upstream stage has the
  * hash that stage's manifest recorded: a file edited, replaced or left
  * half-written by an interrupted run is refused with a one-line
@@ -212,17 +262,11 @@ async function verifyUpstream(
 ): Promise<void> {
   const label = `${stage.name}/${MANIFEST_FILE}`;
   const rerun = `run \`${stage.task} --force\``;
-  let recorded: Record<string, string> | undefined;
-  try {
-    recorded = (JSON.parse(manifestText) as Partial<StageManifest>).outputs;
-  } catch {
-    // Reported below, as for a manifest without outputs.
-  }
-  if (!recorded || typeof recorded !== "object") {
-    throw new DataError(
-      `${join(stage.dir, MANIFEST_FILE)} is not a valid manifest; ${rerun}`,
-    );
-  }
+  const recorded = recordedOutputs(
+    manifestText,
+    join(stage.dir, MANIFEST_FILE),
+    rerun,
+  );
   const optional: string[] = [];
   for (const file of stage.optionalFiles ?? []) {
     if (file in recorded || await exists(join(stage.dir, file))) {
@@ -231,9 +275,9 @@ async function verifyUpstream(
   }
   for (const file of [...stage.files, ...optional]) {
     const path = join(stage.dir, file);
-    const expected = Object.hasOwn(recorded, file) ? recorded[file] : undefined;
-    if (expected === undefined) {
-      throw new DataError(`${path} is not recorded in ${label}; ${rerun}`);
+    if (!Object.hasOwn(recorded, file)) {
+      // Refused as unrecorded before it is read (or found missing).
+      checkRecordedHash(recorded, file, path, "", label, rerun);
     }
     let actual: string;
     try {
@@ -244,11 +288,7 @@ async function verifyUpstream(
       }
       throw error;
     }
-    if (actual !== expected) {
-      throw new DataError(
-        `${path} does not match ${label} (edited or left by an interrupted run); ${rerun}`,
-      );
-    }
+    checkRecordedHash(recorded, file, path, actual, label, rerun);
   }
 }
 

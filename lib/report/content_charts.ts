@@ -22,7 +22,7 @@ import {
 } from "./charts.ts";
 import { STUDY_ACCURACY } from "./content_types.ts";
 import type { ReportInputs } from "./load.ts";
-import { wilsonInterval } from "./stats.ts";
+import { wilsonInterval } from "../evaluate/mod.ts";
 
 /**
  * Render a spec to a {@link Chart}. SVG ids are prefixed with the chart's

@@ -33,7 +33,8 @@ import {
   type ReportInputs,
   trainTask,
 } from "./load.ts";
-import { mcnemar, wilsonInterval } from "./stats.ts";
+import { mcnemar } from "./stats.ts";
+import { wilsonInterval } from "../evaluate/mod.ts";
 
 /** A Wilson 95 % interval as the table prints it, in percent. */
 function intervalText(correct: number, n: number): string {
