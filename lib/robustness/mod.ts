@@ -6,3 +6,4 @@
  */
 
 export * from "./corruption.ts";
+export * from "./corrupt.ts";
