@@ -7,3 +7,4 @@
 
 export * from "./corruption.ts";
 export * from "./corrupt.ts";
+export * from "./catalogue.ts";
