@@ -6,4 +6,6 @@
  */
 
 export * from "./corruption.ts";
+export * from "./catalogue.ts";
+export * from "./corrupt.ts";
 export * from "./scores.ts";
