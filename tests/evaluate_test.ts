@@ -30,6 +30,7 @@ import { buildCnn, buildDense } from "../lib/train/models.ts";
 import {
   listDir,
   MNIST_DIR,
+  NEEDS_PERMISSIONS,
   runScript,
   TASK_PERMISSIONS,
   withTempDir,
@@ -63,201 +64,234 @@ async function saveWithManifest(model: tf.LayersModel, dir: string) {
   });
 }
 
-Deno.test("evaluate: a CNN on two threads gives exactly the one-thread probabilities", async () => {
-  await withTempDir(async (dir) => {
-    const cnn = buildCnn(3);
-    await saveModel(cnn, dir);
-    cnn.dispose();
-    const files = await readModelFiles(dir);
-    assert.equal(files.manifestSha256, null);
-    const evaluator = await Evaluator.open(files, {
-      threads: 2,
-      batchSize: 40,
+Deno.test(
+  "evaluate: a CNN on two threads gives exactly the one-thread probabilities",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      const cnn = buildCnn(3);
+      await saveModel(cnn, dir);
+      cnn.dispose();
+      const files = await readModelFiles(dir);
+      assert.equal(files.manifestSha256, null);
+      const evaluator = await Evaluator.open(files, {
+        threads: 2,
+        batchSize: 40,
+      });
+      try {
+        // 230 images: five full batches and a last one of 30.
+        const split = syntheticSplit(230);
+        const single = predictProbabilities(
+          evaluator.model,
+          split,
+          undefined,
+          40,
+        );
+        const { probabilities, metrics } = await evaluator.evaluate(split);
+        assert.equal(evaluator.lastBatches.reduce((a, b) => a + b), 6);
+        assert.ok(
+          evaluator.lastBatches.every((batches) => batches > 0),
+          `a thread computed no batch: ${evaluator.lastBatches}`,
+        );
+        assert.deepEqual(bits(probabilities), bits(single));
+        assert.deepEqual(
+          metrics,
+          metricsFromProbabilities(single, split.labels).metrics,
+        );
+        // Two batches: one each.
+        assert.deepEqual(
+          bits(await evaluator.probabilities(takeFirst(split, 80))),
+          bits(single.subarray(0, 800)),
+        );
+        assert.deepEqual(evaluator.lastBatches, [1, 1]);
+        // A split smaller than two batches: this thread alone.
+        const small = takeFirst(split, 40);
+        assert.deepEqual(
+          bits(await evaluator.probabilities(small)),
+          bits(single.subarray(0, 400)),
+        );
+        assert.deepEqual(evaluator.lastBatches, [1]);
+      } finally {
+        evaluator.close();
+      }
     });
-    try {
-      // 230 images: five full batches and a last one of 30.
-      const split = syntheticSplit(230);
-      const single = predictProbabilities(
-        evaluator.model,
-        split,
-        undefined,
-        40,
-      );
-      const { probabilities, metrics } = await evaluator.evaluate(split);
-      assert.equal(evaluator.lastBatches.reduce((a, b) => a + b), 6);
-      assert.ok(
-        evaluator.lastBatches.every((batches) => batches > 0),
-        `a thread computed no batch: ${evaluator.lastBatches}`,
-      );
-      assert.deepEqual(bits(probabilities), bits(single));
-      assert.deepEqual(
-        metrics,
-        metricsFromProbabilities(single, split.labels).metrics,
-      );
-      // Two batches: one each.
-      assert.deepEqual(
-        bits(await evaluator.probabilities(takeFirst(split, 80))),
-        bits(single.subarray(0, 800)),
-      );
-      assert.deepEqual(evaluator.lastBatches, [1, 1]);
-      // A split smaller than two batches: this thread alone.
-      const small = takeFirst(split, 40);
-      assert.deepEqual(
-        bits(await evaluator.probabilities(small)),
-        bits(single.subarray(0, 400)),
-      );
-      assert.deepEqual(evaluator.lastBatches, [1]);
-    } finally {
-      evaluator.close();
-    }
-  });
-});
+  },
+);
 
-Deno.test("evaluate: threads default to two for a CNN (on two cores), one for the dense net", async () => {
-  await withTempDir(async (dir) => {
-    for (
-      const [name, build] of [["dense", buildDense], ["cnn", buildCnn]] as const
-    ) {
-      const model = build(1);
-      await saveModel(model, join(dir, name));
+Deno.test(
+  "evaluate: threads default to two for a CNN (on two cores), one for the dense net",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      for (
+        const [name, build] of [["dense", buildDense], [
+          "cnn",
+          buildCnn,
+        ]] as const
+      ) {
+        const model = build(1);
+        await saveModel(model, join(dir, name));
+        model.dispose();
+        const evaluator = await Evaluator.open(
+          await readModelFiles(join(dir, name)),
+        );
+        const cores = navigator.hardwareConcurrency;
+        assert.equal(
+          evaluator.threads,
+          name === "cnn" ? Math.min(2, cores) : 1,
+        );
+        evaluator.close();
+      }
+    });
+  },
+);
+
+Deno.test(
+  "evaluate: model files must match their manifest; a model must map 28×28×1 to 10 classes",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      const model = buildDense(2);
+      await saveWithManifest(model, dir);
       model.dispose();
-      const evaluator = await Evaluator.open(
-        await readModelFiles(join(dir, name)),
+      const task = "deno task train:dense";
+      const files = await readModelFiles(dir, { task });
+      assert.match(files.manifestSha256 ?? "", /^[0-9a-f]{64}$/);
+      assert.deepEqual(Object.keys(files.sha256), [
+        "model.json",
+        "weights.bin",
+      ]);
+
+      const expectError = async (kind: typeof DataError, message: RegExp) => {
+        await assert.rejects(readModelFiles(dir, { task }), (error: Error) => {
+          assert.ok(error instanceof kind, String(error));
+          assert.ok(!error.message.includes("\n"), error.message);
+          assert.match(error.message, message);
+          return true;
+        });
+      };
+      // One byte of the weights changed.
+      const weightsPath = join(dir, "weights.bin");
+      const weights = await Deno.readFile(weightsPath);
+      weights[100] ^= 1;
+      await Deno.writeFile(weightsPath, weights);
+      await expectError(
+        DataError,
+        /weights\.bin does not match .*manifest\.json \(edited or left by an interrupted run\); run `deno task train:dense --force`$/,
       );
-      const cores = navigator.hardwareConcurrency;
-      assert.equal(evaluator.threads, name === "cnn" ? Math.min(2, cores) : 1);
-      evaluator.close();
-    }
-  });
-});
+      // A manifest that does not record the weights.
+      const manifestPath = join(dir, "manifest.json");
+      const manifest = JSON.parse(await Deno.readTextFile(manifestPath));
+      delete manifest.outputs["weights.bin"];
+      await Deno.writeTextFile(manifestPath, JSON.stringify(manifest));
+      await expectError(DataError, /weights\.bin is not recorded in /);
+      // No manifest: required for a training stage's folder, else unchecked.
+      await Deno.remove(manifestPath);
+      await expectError(
+        MissingInputError,
+        /manifest\.json is missing; run `deno task train:dense`$/,
+      );
+      assert.equal((await readModelFiles(dir)).manifestSha256, null);
 
-Deno.test("evaluate: model files must match their manifest; a model must map 28×28×1 to 10 classes", async () => {
-  await withTempDir(async (dir) => {
-    const model = buildDense(2);
-    await saveWithManifest(model, dir);
-    model.dispose();
-    const task = "deno task train:dense";
-    const files = await readModelFiles(dir, { task });
-    assert.match(files.manifestSha256 ?? "", /^[0-9a-f]{64}$/);
-    assert.deepEqual(Object.keys(files.sha256), ["model.json", "weights.bin"]);
-
-    const expectError = async (kind: typeof DataError, message: RegExp) => {
-      await assert.rejects(readModelFiles(dir, { task }), (error: Error) => {
-        assert.ok(error instanceof kind, String(error));
-        assert.ok(!error.message.includes("\n"), error.message);
-        assert.match(error.message, message);
-        return true;
+      // A model that takes flat 784-pixel vectors is refused by shape.
+      const flat = tf.sequential({
+        layers: [tf.layers.dense({ inputShape: [784], units: 10 })],
       });
-    };
-    // One byte of the weights changed.
-    const weightsPath = join(dir, "weights.bin");
-    const weights = await Deno.readFile(weightsPath);
-    weights[100] ^= 1;
-    await Deno.writeFile(weightsPath, weights);
-    await expectError(
-      DataError,
-      /weights\.bin does not match .*manifest\.json \(edited or left by an interrupted run\); run `deno task train:dense --force`$/,
-    );
-    // A manifest that does not record the weights.
-    const manifestPath = join(dir, "manifest.json");
-    const manifest = JSON.parse(await Deno.readTextFile(manifestPath));
-    delete manifest.outputs["weights.bin"];
-    await Deno.writeTextFile(manifestPath, JSON.stringify(manifest));
-    await expectError(DataError, /weights\.bin is not recorded in /);
-    // No manifest: required for a training stage's folder, else unchecked.
-    await Deno.remove(manifestPath);
-    await expectError(
-      MissingInputError,
-      /manifest\.json is missing; run `deno task train:dense`$/,
-    );
-    assert.equal((await readModelFiles(dir)).manifestSha256, null);
-
-    // A model that takes flat 784-pixel vectors is refused by shape.
-    const flat = tf.sequential({
-      layers: [tf.layers.dense({ inputShape: [784], units: 10 })],
+      const flatDir = join(dir, "flat");
+      await saveModel(flat, flatDir);
+      flat.dispose();
+      await assert.rejects(
+        modelFromFiles(await readModelFiles(flatDir)),
+        /model\.json: the model maps \(N, 784\) to \(N, 10\); evaluation needs \(N, 28, 28, 1\) images/,
+      );
     });
-    const flatDir = join(dir, "flat");
-    await saveModel(flat, flatDir);
-    flat.dispose();
-    await assert.rejects(
-      modelFromFiles(await readModelFiles(flatDir)),
-      /model\.json: the model maps \(N, 784\) to \(N, 10\); evaluation needs \(N, 28, 28, 1\) images/,
-    );
-  });
-});
+  },
+);
 
-Deno.test("test sets: IDX in both name styles and .npy load alike; a root's subfolders are each a test set", async () => {
-  await withTempDir(async (root) => {
-    const split = syntheticSplit(12);
-    const idx = (name: string, data: Uint8Array, shape: number[]) =>
-      writeIdx(join(root, name), { dtype: "uint8", shape, data });
-    await idx("a/t10k-images-idx3-ubyte.gz", split.images, [12, 28, 28]);
-    await idx("a/t10k-labels-idx1-ubyte.gz", split.labels, [12]);
-    await idx("b/test-images-idx3-ubyte", split.images, [12, 28, 28]);
-    await idx("b/test-labels-idx1-ubyte", split.labels, [12]);
-    await writeNpyTestSet(join(root, "c"), split, { labelDtype: "int64" });
-    await Deno.mkdir(join(root, "notes"));
-    await Deno.mkdir(join(root, ".cache"));
-    await writeNpyTestSet(join(root, ".cache"), split);
+Deno.test(
+  "test sets: IDX in both name styles and .npy load alike; a root's subfolders are each a test set",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (root) => {
+      const split = syntheticSplit(12);
+      const idx = (name: string, data: Uint8Array, shape: number[]) =>
+        writeIdx(join(root, name), { dtype: "uint8", shape, data });
+      await idx("a/t10k-images-idx3-ubyte.gz", split.images, [12, 28, 28]);
+      await idx("a/t10k-labels-idx1-ubyte.gz", split.labels, [12]);
+      await idx("b/test-images-idx3-ubyte", split.images, [12, 28, 28]);
+      await idx("b/test-labels-idx1-ubyte", split.labels, [12]);
+      await writeNpyTestSet(join(root, "c"), split, { labelDtype: "int64" });
+      await Deno.mkdir(join(root, "notes"));
+      await Deno.mkdir(join(root, ".cache"));
+      await writeNpyTestSet(join(root, ".cache"), split);
 
-    const found = await findTestSets(root);
-    assert.equal(found.root, true);
-    assert.deepEqual(found.dirs, ["a", "b", "c"].map((d) => join(root, d)));
-    const { sets } = await loadTestSets(root, { name: "mnist_c" });
-    assert.deepEqual(sets.map((s) => s.name), [
-      "mnist_c/a",
-      "mnist_c/b",
-      "mnist_c/c",
-    ]);
-    assert.deepEqual(sets.map((s) => s.format), ["idx", "idx", "npy"]);
-    for (const set of sets) assert.deepEqual(set.split, split, set.name);
-    assert.deepEqual(await findTestSets(join(root, "a")), {
-      dirs: [join(root, "a")],
-      root: false,
-    });
-
-    const refuses = async (dir: string, kind: typeof DataError, re: RegExp) => {
-      await assert.rejects(loadTestSet(dir), (error: Error) => {
-        assert.ok(error instanceof kind, String(error));
-        assert.ok(!error.message.includes("\n"), error.message);
-        assert.match(error.message, re);
-        return true;
+      const found = await findTestSets(root);
+      assert.equal(found.root, true);
+      assert.deepEqual(found.dirs, ["a", "b", "c"].map((d) => join(root, d)));
+      const { sets } = await loadTestSets(root, { name: "mnist_c" });
+      assert.deepEqual(sets.map((s) => s.name), [
+        "mnist_c/a",
+        "mnist_c/b",
+        "mnist_c/c",
+      ]);
+      assert.deepEqual(sets.map((s) => s.format), ["idx", "idx", "npy"]);
+      for (const set of sets) assert.deepEqual(set.split, split, set.name);
+      assert.deepEqual(await findTestSets(join(root, "a")), {
+        dirs: [join(root, "a")],
+        root: false,
       });
-    };
-    // Half an IDX pair names the missing file.
-    await Deno.remove(join(root, "b", "test-labels-idx1-ubyte"));
-    await refuses(
-      join(root, "b"),
-      MissingInputError,
-      /b\/test-labels-idx1-ubyte is missing \(its pair is there\)$/,
-    );
-    // IDX and .npy in one folder: ambiguous.
-    await writeNpyTestSet(join(root, "a"), split);
-    await refuses(
-      join(root, "a"),
-      DataError,
-      /holds both an IDX and a \.npy test set/,
-    );
-    // A folder's manifest vouches for its files.
-    await writeManifest(join(root, "c"), {
-      stage: "export",
-      params: {},
-      inputs: {},
-      outputs: await hashFiles(join(root, "c"), ["test_images.npy"]),
-      versions: { deno: "", v8: "" },
-      startedAt: "",
-      seconds: 0,
+
+      const refuses = async (
+        dir: string,
+        kind: typeof DataError,
+        re: RegExp,
+      ) => {
+        await assert.rejects(loadTestSet(dir), (error: Error) => {
+          assert.ok(error instanceof kind, String(error));
+          assert.ok(!error.message.includes("\n"), error.message);
+          assert.match(error.message, re);
+          return true;
+        });
+      };
+      // Half an IDX pair names the missing file.
+      await Deno.remove(join(root, "b", "test-labels-idx1-ubyte"));
+      await refuses(
+        join(root, "b"),
+        MissingInputError,
+        /b\/test-labels-idx1-ubyte is missing \(its pair is there\)$/,
+      );
+      // IDX and .npy in one folder: ambiguous.
+      await writeNpyTestSet(join(root, "a"), split);
+      await refuses(
+        join(root, "a"),
+        DataError,
+        /holds both an IDX and a \.npy test set/,
+      );
+      // A folder's manifest vouches for its files.
+      await writeManifest(join(root, "c"), {
+        stage: "export",
+        params: {},
+        inputs: {},
+        outputs: await hashFiles(join(root, "c"), ["test_images.npy"]),
+        versions: { deno: "", v8: "" },
+        startedAt: "",
+        seconds: 0,
+      });
+      assert.equal((await loadTestSet(join(root, "c"))).split.count, 12);
+      await writeNpyTestSet(join(root, "c"), takeFirst(split, 11));
+      await refuses(
+        join(root, "c"),
+        DataError,
+        /c\/test_images\.npy does not match .*c\/manifest\.json/,
+      );
+      await refuses(
+        join(root, "notes"),
+        MissingInputError,
+        /notes: no test set/,
+      );
     });
-    assert.equal((await loadTestSet(join(root, "c"))).split.count, 12);
-    await writeNpyTestSet(join(root, "c"), takeFirst(split, 11));
-    await refuses(
-      join(root, "c"),
-      DataError,
-      /c\/test_images\.npy does not match .*c\/manifest\.json/,
-    );
-    await refuses(join(root, "notes"), MissingInputError, /notes: no test set/);
-  });
-});
+  },
+);
 
 Deno.test("evaluate flags: --model and --test repeat; absent they are empty", () => {
   const flags = parseFlags(

@@ -20,7 +20,7 @@ import {
   splitFromNpy,
   writeNpyTestSet,
 } from "../lib/data/testset.ts";
-import { withTempDir } from "./helpers.ts";
+import { NEEDS_PERMISSIONS, withTempDir } from "./helpers.ts";
 
 /**
  * A `.npy` file as `numpy.save` writes it: `dict` (the header's Python
@@ -163,41 +163,45 @@ Deno.test("npy: v2.0 and v3.0 headers, (N,28,28) and (N,28,28,1), label dtypes |
   assert.deepEqual(decodeNpy(old).data, Uint8Array.of(6));
 });
 
-Deno.test("npy: writeNpy/readNpy and writeNpyTestSet round-trip through files", async () => {
-  await withTempDir(async (dir) => {
-    const array: NpyArray = {
-      dtype: "int32",
-      shape: [2, 3],
-      data: Int32Array.of(-1, 0, 1, 2 ** 31 - 1, -(2 ** 31), 5),
-    };
-    const path = join(dir, "a.npy");
-    const written = await writeNpy(path, array);
-    assert.deepEqual(await Deno.readFile(path), written);
-    assert.deepEqual(await readNpy(path), array);
-    assert.equal((written.length - array.data.byteLength) % 64, 0);
+Deno.test(
+  "npy: writeNpy/readNpy and writeNpyTestSet round-trip through files",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      const array: NpyArray = {
+        dtype: "int32",
+        shape: [2, 3],
+        data: Int32Array.of(-1, 0, 1, 2 ** 31 - 1, -(2 ** 31), 5),
+      };
+      const path = join(dir, "a.npy");
+      const written = await writeNpy(path, array);
+      assert.deepEqual(await Deno.readFile(path), written);
+      assert.deepEqual(await readNpy(path), array);
+      assert.equal((written.length - array.data.byteLength) % 64, 0);
 
-    const split = {
-      images: pixels(3),
-      labels: Uint8Array.of(2, 9, 0),
-      count: 3,
-      rows: 28,
-      cols: 28,
-    };
-    for (const labelDtype of ["uint8", "int32", "int64"] as const) {
-      const set = join(dir, labelDtype);
-      await writeNpyTestSet(set, split, { labelDtype });
-      const images = await readNpy(join(set, "test_images.npy"));
-      assert.deepEqual(images.shape, [3, 28, 28, 1]);
-      assert.equal(
-        (await readNpy(join(set, "test_labels.npy"))).dtype,
-        labelDtype,
-      );
-      const loaded = await loadTestSet(set);
-      assert.equal(loaded.format, "npy");
-      assert.deepEqual(loaded.split, split);
-    }
-  });
-});
+      const split = {
+        images: pixels(3),
+        labels: Uint8Array.of(2, 9, 0),
+        count: 3,
+        rows: 28,
+        cols: 28,
+      };
+      for (const labelDtype of ["uint8", "int32", "int64"] as const) {
+        const set = join(dir, labelDtype);
+        await writeNpyTestSet(set, split, { labelDtype });
+        const images = await readNpy(join(set, "test_images.npy"));
+        assert.deepEqual(images.shape, [3, 28, 28, 1]);
+        assert.equal(
+          (await readNpy(join(set, "test_labels.npy"))).dtype,
+          labelDtype,
+        );
+        const loaded = await loadTestSet(set);
+        assert.equal(loaded.format, "npy");
+        assert.deepEqual(loaded.split, split);
+      }
+    });
+  },
+);
 
 /** Bytes with one thing wrong, and what the error must say. */
 const BAD: [string, () => Uint8Array, RegExp][] = [
