@@ -9,3 +9,4 @@ export * from "./corruption.ts";
 export * from "./catalogue.ts";
 export * from "./corrupt.ts";
 export * from "./scores.ts";
+export * from "./results.ts";
