@@ -18,7 +18,13 @@ import {
   tf,
   writeFileAtomic,
 } from "../core/mod.ts";
-import { type MnistSplit, NUM_CLASSES } from "../data/mod.ts";
+import {
+  type MnistSplit,
+  NOISY_FILES,
+  NUM_CLASSES,
+  parseIdx,
+  splitFromIdx,
+} from "../data/mod.ts";
 import { initBackend } from "../kernels/mod.ts";
 import { MODEL_FILES, MODEL_NAMES, type ModelName } from "../train/mod.ts";
 import { decodeImage, ImageDecodeError } from "./decode.ts";
@@ -59,32 +65,30 @@ async function readFileOrMissing(path: string, task: string) {
   }
 }
 
-/** Weight file names a `model.json` names; only plain names in its folder. */
-function weightPaths(json: tf.io.ModelJSON, path: string, task: string) {
-  const paths = (json.weightsManifest ?? []).flatMap((group) => group.paths);
-  for (const name of paths) {
-    if (typeof name !== "string" || basename(name) !== name || name === "..") {
-      throw new DataError(
-        `${path}: weight file "${name}" is not in its folder; ${task}`,
-      );
-    }
-  }
-  return paths;
+/**
+ * Reads files of a stage folder, each checked against the SHA-256 the
+ * stage recorded in its `manifest.json` (as `runStage` checks a stage's
+ * upstream files); the bytes returned are the bytes checked.
+ */
+export interface RecordedFileReader {
+  /** The stage folder. */
+  dir: string;
+  /**
+   * Read `file` (relative to the folder). A file edited, replaced or not
+   * recorded is a one-line {@link DataError} naming it and the task.
+   */
+  read(file: string): Promise<Uint8Array>;
 }
 
 /**
- * Read `<dataDir>/models/<name>/`'s `model.json` and weights, each
- * checked against the SHA-256 the training stage recorded in
- * `manifest.json`; the bytes returned are the bytes checked. `undefined`
- * when the model has no manifest (not trained). A file edited, replaced
- * or unrecorded is a one-line {@link DataError} naming it and the task.
+ * A {@link RecordedFileReader} for `dir`, whose files `task` writes;
+ * `undefined` when the folder has no manifest (the stage never finished).
  */
-export async function readVerifiedModel(
-  dataDir: string,
-  name: ModelName,
-): Promise<VerifiedModelFiles | undefined> {
-  const dir = join(dataDir, "models", name);
-  const rerun = `run \`${trainTask(name)} --force\``;
+export async function recordedFiles(
+  dir: string,
+  task: string,
+): Promise<RecordedFileReader | undefined> {
+  const rerun = `run \`${task} --force\``;
   const manifestPath = join(dir, MANIFEST_FILE);
   let manifestText: string;
   try {
@@ -103,39 +107,109 @@ export async function readVerifiedModel(
     throw new DataError(`${manifestPath} is not a valid manifest; ${rerun}`);
   }
   const outputs = recorded;
-  const files = new Map<string, Uint8Array>();
-  const readChecked = async (file: string) => {
-    const path = join(dir, file);
-    const expected = Object.hasOwn(outputs, file) ? outputs[file] : undefined;
-    if (expected === undefined) {
-      throw new DataError(
-        `${path} is not recorded in ${manifestPath}; ${rerun}`,
-      );
-    }
-    const bytes = await readFileOrMissing(path, `${trainTask(name)} --force`);
-    if (await sha256Hex(bytes) !== expected) {
-      throw new DataError(
-        `${path} does not match ${manifestPath} (edited or left by an interrupted run); ${rerun}`,
-      );
-    }
-    files.set(file, bytes);
-    return bytes;
+  return {
+    dir,
+    read: async (file) => {
+      const path = join(dir, file);
+      const expected = Object.hasOwn(outputs, file) ? outputs[file] : undefined;
+      if (expected === undefined) {
+        throw new DataError(
+          `${path} is not recorded in ${manifestPath}; ${rerun}`,
+        );
+      }
+      const bytes = await readFileOrMissing(path, `${task} --force`);
+      if (await sha256Hex(bytes) !== expected) {
+        throw new DataError(
+          `${path} does not match ${manifestPath} (edited or left by an interrupted run); ${rerun}`,
+        );
+      }
+      return bytes;
+    },
   };
-  const topology = await readChecked(MODEL_FILES.topology);
+}
+
+/** Weight file names a `model.json` names; only plain names in its folder. */
+function weightPaths(json: tf.io.ModelJSON, path: string, rerun: string) {
+  const paths = (json.weightsManifest ?? []).flatMap((group) => group.paths);
+  for (const name of paths) {
+    if (typeof name !== "string" || basename(name) !== name || name === "..") {
+      throw new DataError(
+        `${path}: weight file "${name}" is not in its folder; ${rerun}`,
+      );
+    }
+  }
+  return paths;
+}
+
+/**
+ * Read `<dataDir>/models/<name>/`'s `model.json` and the weight files it
+ * names, each checked against the training stage's `manifest.json` (see
+ * {@link recordedFiles}). `undefined` when the model has no manifest
+ * (not trained).
+ */
+export async function readVerifiedModel(
+  dataDir: string,
+  name: ModelName,
+): Promise<VerifiedModelFiles | undefined> {
+  const dir = join(dataDir, "models", name);
+  const reader = await recordedFiles(dir, trainTask(name));
+  if (!reader) return undefined;
+  const files = new Map<string, Uint8Array>();
+  const topology = await reader.read(MODEL_FILES.topology);
+  files.set(MODEL_FILES.topology, topology);
+  const topologyPath = join(dir, MODEL_FILES.topology);
+  const rerun = `run \`${trainTask(name)} --force\``;
   let json: tf.io.ModelJSON;
   try {
     json = JSON.parse(new TextDecoder().decode(topology));
   } catch {
-    throw new DataError(
-      `${join(dir, MODEL_FILES.topology)}: not JSON; ${rerun}`,
-    );
+    throw new DataError(`${topologyPath}: not JSON; ${rerun}`);
   }
-  for (
-    const file of weightPaths(json, join(dir, MODEL_FILES.topology), rerun)
-  ) {
-    await readChecked(file);
+  for (const file of weightPaths(json, topologyPath, rerun)) {
+    files.set(file, await reader.read(file));
   }
   return { name, dir, files };
+}
+
+/** The noisy test split, as checked bytes and decoded. */
+export interface VerifiedTestSplit {
+  /** `noisy/test-images-idx3-ubyte.gz` and the labels file, by name. */
+  files: Map<string, Uint8Array>;
+  /** The split they hold. */
+  split: MnistSplit;
+}
+
+/**
+ * The noisy test split of `<dataDir>/noisy/`, each file checked against
+ * the augment stage's manifest; `undefined` when there is no manifest.
+ */
+export async function readVerifiedNoisyTest(
+  dataDir: string,
+): Promise<VerifiedTestSplit | undefined> {
+  const dir = join(dataDir, "noisy");
+  const reader = await recordedFiles(dir, "deno task augment");
+  if (!reader) return undefined;
+  const names = NOISY_FILES.test;
+  const files = new Map<string, Uint8Array>();
+  for (const name of [names.images, names.labels]) {
+    files.set(name, await reader.read(name));
+  }
+  const [images, labels] = await Promise.all([
+    parseIdx(files.get(names.images)!, join(dir, names.images)),
+    parseIdx(files.get(names.labels)!, join(dir, names.labels)),
+  ]);
+  const split = splitFromIdx(images, labels, {
+    images: join(dir, names.images),
+    labels: join(dir, names.labels),
+  });
+  if (split.rows !== MNIST_SIDE || split.cols !== MNIST_SIDE) {
+    throw new DataError(
+      `${
+        join(dir, names.images)
+      }: ${split.rows}×${split.cols} images, expected 28×28`,
+    );
+  }
+  return { files, split };
 }
 
 /** A tfjs load handler over verified bytes (no second read from disk). */
