@@ -1,12 +1,22 @@
 /**
- * Quickly trained models for the predict and serve tests: the pipeline's
- * own scripts, run as a user runs them, on a slice of real MNIST with the
- * identity preset (clean digits), for a few epochs.
+ * Models for the predict and serve tests: quickly trained ones (the
+ * pipeline's own scripts, run as a user runs them, on a slice of real
+ * MNIST with the identity preset, for a few epochs), or untrained ones
+ * beside a synthetic noisy test split, for tests that need no MNIST.
  *
  * @module
  */
 
 import assert from "assert";
+import { join } from "path";
+import {
+  hashFiles,
+  readManifest,
+  writeManifest,
+} from "../lib/core/manifest.ts";
+import { saveModel } from "../lib/train/model_io.ts";
+import { buildModel, type ModelName } from "../lib/train/models.ts";
+import { writeReportFixture } from "./fixtures_report.ts";
 import { runScript, TASK_PERMISSIONS } from "./helpers.ts";
 
 /** How much to train. */
@@ -78,5 +88,30 @@ export async function trainQuickModels(
   for (const [script, args] of steps) {
     const result = await run(script, args);
     assert.equal(result.code, 0, `${script}: ${result.stderr}`);
+  }
+}
+
+/**
+ * A data folder the web app can serve without any training: the report
+ * fixture's noisy test split (seven-segment digits) and, per model, the
+ * untrained network (seeded) saved as `model.json` + `weights.bin`, with
+ * a manifest recording their hashes as the training stage would.
+ */
+export async function writeUntrainedModels(
+  dataDir: string,
+  models: readonly ModelName[] = ["dense"],
+): Promise<void> {
+  await writeReportFixture(dataDir, { models });
+  for (const name of models) {
+    const dir = join(dataDir, "models", name);
+    const model = buildModel(name, 42, { mean: 0.13, std: 0.3 });
+    await saveModel(model, dir);
+    model.dispose();
+    const manifest = (await readManifest(dir))!;
+    manifest.outputs = {
+      ...manifest.outputs,
+      ...await hashFiles(dir, ["model.json", "weights.bin"]),
+    };
+    await writeManifest(dir, manifest);
   }
 }

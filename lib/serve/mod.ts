@@ -13,3 +13,4 @@ export * from "./export.ts";
 export * from "./page.ts";
 export * from "./server.ts";
 export * from "./site.ts";
+export * from "./browser_check.ts";
