@@ -95,8 +95,11 @@ Deno.test("serve: serves the page, tfjs and checked model files only, read-only;
       "/noisy/test-labels-idx1-ubyte.gz",
       "/preprocess.js",
       "/style.css",
+      "/tf-backend-wasm.min.js",
       "/tf-globals.js",
       "/tf.min.js",
+      "/tfjs-backend-wasm-simd.wasm",
+      "/tfjs-backend-wasm.wasm",
     ]);
     const preprocess = new TextDecoder().decode(
       site.assets.get("/preprocess.js")!.body,
@@ -186,7 +189,7 @@ Deno.test("serve script: prints the URL and serves; --export writes the files", 
     }).output();
     const stderr = new TextDecoder().decode(exported.stderr);
     assert.equal(exported.code, 0, stderr);
-    assert.match(stderr, /^serve: wrote 10 files \(dense\) to /);
+    assert.match(stderr, /^serve: wrote 13 files \(dense\) to /);
     assert.ok((await Deno.stat(join(dir, "out", "index.html"))).isFile);
 
     const child = new Deno.Command(Deno.execPath(), {

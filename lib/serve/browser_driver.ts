@@ -161,14 +161,15 @@ export async function driveApp(options: DriverOptions): Promise<DriverReport> {
       const app = (globalThis as unknown as PageGlobals).noisyMnist;
       return app !== undefined && (app.ready || app.error !== undefined);
     });
-    const error = await page.evaluate(() =>
-      (globalThis as unknown as PageGlobals).noisyMnist!.error
-    );
+    const { error, backend } = await page.evaluate(() => {
+      const app = (globalThis as unknown as PageGlobals).noisyMnist!;
+      return { error: app.error, backend: app.backend };
+    });
     const charts = await page.locator("figure.chart").count();
     add(
       "page loads its models",
       error === undefined && charts > 0,
-      error ?? `${await page.title()}: ${charts} charts`,
+      error ?? `${await page.title()}: ${charts} charts, tfjs on ${backend}`,
     );
 
     // A "1": one vertical stroke. Predictions must appear while drawing.

@@ -6,7 +6,8 @@
  * and "random test digit" from the noisy test set.
  *
  * TensorFlow.js comes from `tf.min.js` (the pinned npm package's bundle)
- * as the global `tf`; the preprocessing is `lib/predict/preprocess.ts`
+ * as the global `tf`, running on its wasm backend (`tf-backend-wasm.min.js`
+ * and its `.wasm` binaries, same package version) or else on `cpu`; the preprocessing is `lib/predict/preprocess.ts`
  * itself, served as the ES module `preprocess.js` and imported at run
  * time, so the browser and `deno task predict` run the same code. The
  * imports below are types only: nothing of Deno's side is bundled.
@@ -26,7 +27,13 @@ type Preprocess = Pick<
   "preprocessDetailed" | "NoInkError" | "toGrayBytes" | "MNIST_SIDE"
 >;
 
-const tf = (globalThis as unknown as { tf: typeof Tf }).tf;
+/** tfjs' wasm backend adds `tf.wasm` (tf-backend-wasm.min.js). */
+interface WasmBackend {
+  setWasmPaths(prefix: string): void;
+}
+
+const tf = (globalThis as unknown as { tf: typeof Tf & { wasm?: WasmBackend } })
+  .tf;
 const SIDE = 28;
 const STROKE = 18;
 
@@ -270,14 +277,37 @@ $("random").addEventListener("click", async () => {
   }
 });
 
+/**
+ * tfjs' wasm backend (SIMD where the browser has it), the one the Deno
+ * side runs on too; tfjs' plain JavaScript `cpu` backend if it fails.
+ */
+async function startBackend(base: URL): Promise<string> {
+  if (config.wasm && tf.wasm) {
+    // The folder of the binaries; without cross-origin isolation tfjs
+    // picks the SIMD (or plain) one, never the threaded one.
+    tf.wasm.setWasmPaths(base.href);
+    try {
+      if (await tf.setBackend("wasm")) {
+        await tf.ready();
+        return "wasm";
+      }
+    } catch (error) {
+      console.warn(`tfjs wasm backend unavailable (${error}); using cpu`);
+    }
+  }
+  await tf.setBackend("cpu");
+  await tf.ready();
+  return "cpu";
+}
+
 async function start(): Promise<void> {
   clearPad();
   padContext.strokeStyle = "#000";
   padContext.lineCap = "round";
   padContext.lineJoin = "round";
-  await tf.setBackend("cpu");
-  await tf.ready();
   const base = new URL(".", import.meta.url);
+  api.backend = await startBackend(base);
+  $("backend").textContent = ` on ${api.backend}`;
   preprocess = await import(new URL("preprocess.js", base).href);
   models = await Promise.all(
     config.models.map((m) =>

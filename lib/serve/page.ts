@@ -24,6 +24,8 @@ export interface PageConfig {
   models: PageModel[];
   /** TensorFlow.js version of `tf.min.js`. */
   tfjs: string;
+  /** Serve the wasm backend's files (else the page runs on `cpu`). */
+  wasm: boolean;
   /** The noisy test split's files, relative to the page; null if none. */
   testDigits: { images: string; labels: string; count: number } | null;
 }
@@ -36,6 +38,8 @@ export interface PageApi {
   updates: number;
   /** Set when loading failed. */
   error?: string;
+  /** The tfjs backend the models run on (`wasm`, else `cpu`). */
+  backend?: string;
   /** The current 28×28 input on [0, 1] (all zeros when none). */
   input(): number[];
   /** Each model's ten probabilities as shown, or null when none are. */
@@ -56,7 +60,17 @@ export const PAGE_FILES = {
   preprocess: "preprocess.js",
   tfjs: "tf.min.js",
   tfjsGlobals: "tf-globals.js",
+  tfjsWasm: "tf-backend-wasm.min.js",
 } as const;
+
+/**
+ * The WebAssembly binaries of tfjs' wasm backend the page may load
+ * (plain and SIMD; the threaded build needs cross-origin isolation).
+ */
+export const WASM_FILES = [
+  "tfjs-backend-wasm.wasm",
+  "tfjs-backend-wasm-simd.wasm",
+] as const;
 
 /**
  * `tf-globals.js`, loaded before `tf.min.js`. The regenerator runtime
@@ -112,13 +126,16 @@ export function renderPage(config: PageConfig): string {
 <link rel="stylesheet" href="${PAGE_FILES.css}">
 <script src="${PAGE_FILES.tfjsGlobals}"></script>
 <script src="${PAGE_FILES.tfjs}"></script>
+<script src="${PAGE_FILES.tfjsWasm}"></script>
 <script type="module" src="${PAGE_FILES.app}"></script>
 </head>
 <body>
 <header>
 <h1>Draw a digit</h1>
 <p>Both trained models read it as you draw, here in your browser
-(TensorFlow.js ${escapeHtml(config.tfjs)}; nothing leaves this page).</p>
+(TensorFlow.js ${
+    escapeHtml(config.tfjs)
+  }<span id="backend"></span>; nothing leaves this page).</p>
 </header>
 <main>
 <section class="pad">

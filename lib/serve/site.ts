@@ -1,7 +1,8 @@
 /**
  * Everything the web app serves, built once in memory: the page, its
- * style sheet and script, TensorFlow.js from the pinned npm package, the
- * preprocessing module, each trained model and the noisy test split. The
+ * style sheet and script, TensorFlow.js and its wasm backend from the
+ * pinned npm packages, the preprocessing module, each trained model and
+ * the noisy test split. The
  * model and dataset bytes are the ones checked against their stages'
  * manifests; nothing else on disk is ever served.
  *
@@ -26,6 +27,7 @@ import {
   type PageModel,
   renderPage,
   TFJS_GLOBALS_JS,
+  WASM_FILES,
 } from "./page.ts";
 
 /** One file the app serves. */
@@ -49,6 +51,7 @@ export interface Site {
 }
 
 const TYPES: Record<string, string> = {
+  wasm: "application/wasm",
   html: "text/html; charset=utf-8",
   css: "text/css; charset=utf-8",
   js: "text/javascript; charset=utf-8",
@@ -98,12 +101,16 @@ export async function bundleForBrowser(entry: URL): Promise<Uint8Array> {
   return output.stdout;
 }
 
-/** `tf.min.js` of the `@tensorflow/tfjs` package in Deno's npm cache. */
-export async function readTfjsBundle(): Promise<Uint8Array> {
-  const url = import.meta.resolve("@tensorflow/tfjs/dist/tf.min.js");
+/**
+ * A file of a pinned npm package in Deno's npm cache, e.g.
+ * `@tensorflow/tfjs/dist/tf.min.js`: the page loads TensorFlow.js from
+ * the same package version the project runs, with no CDN.
+ */
+export async function readPackageFile(specifier: string): Promise<Uint8Array> {
+  const url = import.meta.resolve(specifier);
   if (!url.startsWith("file:")) {
     throw new MissingInputError(
-      `tf.min.js resolves to ${url}, not a file; run \`deno install\``,
+      `${specifier} resolves to ${url}, not a file; run \`deno install\``,
     );
   }
   try {
@@ -174,6 +181,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<Site> {
   const config: PageConfig = {
     models: pageModels,
     tfjs: tf.version.tfjs,
+    wasm: true,
     testDigits: noisyTest
       ? {
         images: `noisy/${names.images}`,
@@ -182,10 +190,16 @@ export async function buildSite(options: BuildSiteOptions): Promise<Site> {
       }
       : null,
   };
-  const [app, preprocess, tfjs] = await Promise.all([
+  const [app, preprocess, tfjs, tfjsWasm, ...wasm] = await Promise.all([
     bundleForBrowser(new URL("./client.ts", import.meta.url)),
     bundleForBrowser(new URL("../predict/preprocess.ts", import.meta.url)),
-    readTfjsBundle(),
+    readPackageFile("@tensorflow/tfjs/dist/tf.min.js"),
+    readPackageFile(
+      "@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js",
+    ),
+    ...WASM_FILES.map((file) =>
+      readPackageFile(`@tensorflow/tfjs-backend-wasm/dist/${file}`)
+    ),
   ]);
   add(`/${PAGE_FILES.html}`, renderPage(config));
   add(`/${PAGE_FILES.css}`, PAGE_CSS);
@@ -193,5 +207,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<Site> {
   add(`/${PAGE_FILES.preprocess}`, preprocess);
   add(`/${PAGE_FILES.tfjs}`, tfjs);
   add(`/${PAGE_FILES.tfjsGlobals}`, TFJS_GLOBALS_JS);
+  add(`/${PAGE_FILES.tfjsWasm}`, tfjsWasm);
+  WASM_FILES.forEach((file, i) => add(`/${file}`, wasm[i]));
   return { assets, config, models, noisyTest };
 }
