@@ -227,6 +227,37 @@ export {
   formatCheck,
 } from "./lib/report/browser_check.ts";
 
+// Using the trained models: predict pictures, and the web app
+export {
+  asMnistImage,
+  type ClassProbability,
+  decodeImage,
+  type FileResult,
+  ImageDecodeError,
+  inkMap,
+  loadTrainedModels,
+  MNIST_SIDE,
+  NoInkError,
+  predictFiles,
+  type PredictFilesOptions,
+  predictInputs,
+  preprocessDetailed,
+  preprocessImage,
+  readTrainedModels,
+  recordedFiles,
+  type RgbaImage,
+  topClasses,
+  type TrainedModel,
+} from "./lib/predict/mod.ts";
+export {
+  buildSite,
+  checkServeInBrowser,
+  exportSite,
+  type ServeCheckReport,
+  serveSite,
+  type Site,
+} from "./lib/serve/mod.ts";
+
 // Shared: errors, manifests, files
 export {
   ChecksumError,
