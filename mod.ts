@@ -42,15 +42,10 @@
  */
 
 // Stage 1: fetch
-export {
-  type FetchedFile,
-  fetchMnist,
-  type FetchOptions,
-} from "./lib/data/mod.ts";
+export { fetchMnist, type FetchOptions } from "./lib/data/mod.ts";
 
 // Data: MNIST splits and IDX files
 export {
-  type IdxArray,
   loadMnist,
   loadNoisy,
   loadTestSet,
@@ -104,11 +99,14 @@ export {
 // Stage 4: report
 export {
   checkReportInBrowser,
-  type CheckResult,
   type ReportStageOptions,
   type ReportStageResult,
   runReportStage,
 } from "./lib/report/mod.ts";
+
+// Using the trained models: predict pictures, and the web app
+export { predictFiles, type PredictFilesOptions } from "./lib/predict/mod.ts";
+export { serveSite } from "./lib/serve/mod.ts";
 
 // Errors: every one the library raises on purpose is a NoisyMnistError
 export {

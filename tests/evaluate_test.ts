@@ -3,8 +3,8 @@
  * checked against their manifest, test-set folders in every layout, and
  * `deno task evaluate` end to end on a tiny trained model.
  */
-import assert from "assert";
-import { join } from "path";
+import assert from "node:assert/strict";
+import { join } from "node:path";
 import { DataError, MissingInputError } from "../lib/core/errors.ts";
 import { hashFiles, writeManifest } from "../lib/core/manifest.ts";
 import { tf } from "../lib/core/tf.ts";

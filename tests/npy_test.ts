@@ -5,8 +5,8 @@
  * v2.0/3.0), a Python dict literal padded with spaces and a newline to a
  * multiple of 64 bytes, then the data.
  */
-import assert from "assert";
-import { join } from "path";
+import assert from "node:assert/strict";
+import { join } from "node:path";
 import {
   decodeNpy,
   encodeNpy,

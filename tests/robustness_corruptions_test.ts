@@ -1,4 +1,4 @@
-import assert from "assert";
+import assert from "node:assert/strict";
 import { ConfigError } from "../lib/core/errors.ts";
 import { KeyedRng } from "../lib/core/rng.ts";
 import type { MnistSplit } from "../lib/data/mnist.ts";

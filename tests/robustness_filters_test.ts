@@ -1,4 +1,4 @@
-import assert from "assert";
+import assert from "node:assert/strict";
 import { KeyedRng } from "../lib/core/rng.ts";
 import { sha256Hex } from "../lib/core/hash.ts";
 import { loadMnist } from "../lib/data/mnist.ts";

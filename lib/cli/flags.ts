@@ -137,6 +137,16 @@ export type FlagValues<S extends FlagSpecs> = {
     : FlagValue<S[K]> | undefined;
 };
 
+/** The positional arguments a script takes (e.g. input files). */
+export interface PositionalSpec {
+  /** Placeholder in `--help`, e.g. `FILE`. */
+  name: string;
+  /** One-line description for `--help`. */
+  description: string;
+  /** Fewest arguments allowed (default 0). */
+  min?: number;
+}
+
 /** Description of a script for `--help`. */
 export interface ScriptInfo<S extends FlagSpecs = FlagSpecs> {
   /** e.g. `deno task fetch [flags]`. */
@@ -145,6 +155,11 @@ export interface ScriptInfo<S extends FlagSpecs = FlagSpecs> {
   summary: string;
   /** Its flags (`--help` is added). */
   flags: S;
+  /**
+   * Positional arguments it takes; without this, any positional argument
+   * is a usage error.
+   */
+  positionals?: PositionalSpec;
 }
 
 /**
@@ -236,12 +251,23 @@ export function helpText(info: ScriptInfo): string {
     const note = notes.filter(Boolean).join("; ");
     return [`  --${name}${value}`, spec.description + (note && ` (${note})`)];
   });
-  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
+  const positional = info.positionals;
+  const argument = positional && [
+    `  ${positional.name}...`,
+    positional.description +
+    (positional.min ? ` (at least ${positional.min})` : ""),
+  ];
+  const all = argument ? [argument, ...rows] : rows;
+  const width = Math.max(...all.map(([flag]) => flag.length)) + 2;
+  const argumentLines = argument
+    ? ["Arguments:", argument[0].padEnd(width) + argument[1], ""]
+    : [];
   return [
     `Usage: ${info.usage}`,
     "",
     info.summary.trim(),
     "",
+    ...argumentLines,
     "Flags:",
     ...rows.map(([flag, text]) => flag.padEnd(width) + text),
   ].join("\n");
@@ -333,6 +359,26 @@ export function parseFlags<const S extends FlagSpecs>(
   args: string[],
   info: ScriptInfo<S>,
 ): FlagValues<S> | undefined {
+  return parseCommandLine(args, info)?.flags;
+}
+
+/** A parsed command line: typed flags and positional arguments. */
+export interface CommandLine<S extends FlagSpecs> {
+  /** The flags, as {@link parseFlags} returns them. */
+  flags: FlagValues<S>;
+  /** Positional arguments in order (empty unless `info.positionals`). */
+  positionals: string[];
+}
+
+/**
+ * {@link parseFlags}, plus the positional arguments `info.positionals`
+ * allows (after `--`, arguments starting with a dash count too); fewer
+ * than its `min` is a {@link UsageError}.
+ */
+export function parseCommandLine<const S extends FlagSpecs>(
+  args: string[],
+  info: ScriptInfo<S>,
+): CommandLine<S> | undefined {
   const options: Record<
     string,
     { type: "string" | "boolean"; multiple?: boolean }
@@ -351,7 +397,7 @@ export function parseFlags<const S extends FlagSpecs>(
       args: joinNegativeValues(args, info.flags),
       options,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: info.positionals !== undefined,
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -371,7 +417,16 @@ export function parseFlags<const S extends FlagSpecs>(
       values[name] = flagValue(name, spec, raw);
     } else values[name] = spec.default;
   }
-  return values as FlagValues<S>;
+  const positionals = parsed.positionals;
+  const min = info.positionals?.min ?? 0;
+  if (positionals.length < min) {
+    throw new UsageError(
+      `expected at least ${min} ${info.positionals!.name} argument${
+        min === 1 ? "" : "s"
+      } (see --help)`,
+    );
+  }
+  return { flags: values as FlagValues<S>, positionals };
 }
 
 /**
@@ -397,15 +452,18 @@ export function withFlagName(error: unknown, flags: FlagSpecs): unknown {
  * does an operating-system error about a file (`error: <path>: is a
  * folder, not a file`, `…: no space left on device`, exit 1, see
  * `fileSystemError`); anything else is a bug and keeps its stack trace. `main` may return an
- * exit code.
+ * exit code; it also gets the positional arguments, when `info` takes any.
  */
 export async function runMain<const S extends FlagSpecs>(
   info: ScriptInfo<S>,
-  main: (flags: FlagValues<S>) => Promise<number | void>,
+  main: (
+    flags: FlagValues<S>,
+    positionals: string[],
+  ) => Promise<number | void>,
 ): Promise<never> {
   try {
-    const flags = parseFlags(Deno.args, info);
-    const code = flags ? await main(flags) : 0;
+    const line = parseCommandLine(Deno.args, info);
+    const code = line ? await main(line.flags, line.positionals) : 0;
     Deno.exit(code ?? 0);
   } catch (caught) {
     const error = withFlagName(caught, info.flags);

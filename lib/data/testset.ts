@@ -19,7 +19,7 @@
  * @module
  */
 
-import { basename, join } from "path";
+import { basename, join } from "node:path";
 import {
   checkRecordedHash,
   DataError,

@@ -226,7 +226,13 @@ function startBackend(requested: BackendName | "auto"): Promise<BackendInfo> {
  *
  * @example
  * ```ts
- * const files = await readModelFiles("data/models/cnn", { task: "deno task train:cnn" });
+ * import { loadMnist } from "../data/mod.ts";
+ * import { Evaluator, readModelFiles } from "./mod.ts";
+ *
+ * const split = await loadMnist("data/mnist", "test");
+ * const files = await readModelFiles("data/models/cnn", {
+ *   task: "deno task train:cnn",
+ * });
  * const evaluator = await Evaluator.open(files);
  * const { metrics } = await evaluator.evaluate(split);
  * evaluator.close();

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { basename, join } from "path";
+import { basename, join } from "node:path";
 import {
   checkRecordedHash,
   DataError,

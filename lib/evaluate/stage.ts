@@ -13,7 +13,7 @@
  * @module
  */
 
-import { basename, join } from "path";
+import { basename, join } from "node:path";
 import {
   canonicalJson,
   denoVersions,

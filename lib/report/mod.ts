@@ -19,6 +19,7 @@ export {
   type BrowserCheckOptions,
   checkReportInBrowser,
   type CheckResult,
+  CHROMIUM_ARGS,
   CHROMIUM_PATH,
   formatCheck,
 } from "./browser_check.ts";
