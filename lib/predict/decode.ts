@@ -15,7 +15,6 @@
  */
 
 import pngCodec from "imagescript/png";
-import jpegCodec from "imagescript/jpeg";
 import type { RgbaImage } from "./preprocess.ts";
 
 /** The largest picture accepted, in pixels (a 48-megapixel photo). */
@@ -191,6 +190,8 @@ async function decodeJpeg(bytes: Uint8Array): Promise<RgbaImage> {
   const size = jpegSize(bytes);
   checkSize(size.width, size.height);
   // A fresh decoder per picture: one that failed may be left in any state.
+  // Loaded on first use: the codec reads its environment when imported.
+  const jpegCodec = (await import("imagescript/jpeg")).default;
   const decoder = await (jpegCodec as unknown as JpegCodec).init();
   let decoded;
   try {
