@@ -8,7 +8,8 @@
  */
 
 import wabtInit from "wabt";
-import { defineScript, runMain } from "../lib/cli/mod.ts";
+// Not lib/cli/mod.ts: it loads the kernels, so the (maybe broken) output.
+import { defineScript, runMain } from "../lib/cli/flags.ts";
 import { NoisyMnistError, writeFileAtomic } from "../lib/core/mod.ts";
 import { fileURLToPath } from "node:url";
 
@@ -76,5 +77,4 @@ export const SIMD_PROBE = "${probe}";
     await writeFileAtomic(fileURLToPath(here(TARGET)), text);
     console.log(`wrote ${TARGET} (${atob(wasm).length} bytes of wasm)`);
   }
-  return 0;
 });
