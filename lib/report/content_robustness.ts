@@ -264,7 +264,7 @@ export async function robustnessSection(
     charts: await robustnessCharts(results, models),
     samples,
     samplesCaption: samples.length > 0
-      ? `Clean test digit #${SAMPLE_INDEX} and the same digit under each corruption at the severity MNIST-C published it at (s), made here with the benchmark's code and seed; extras are marked.`
+      ? `Clean test digit #${SAMPLE_INDEX} and the same digit under each corruption at the severity MNIST-C published it at, made here with the benchmark's own code and seed.`
       : "No clean test digits in `mnist/` to show the corruptions on; run `deno task fetch`, then `deno task report --force`.",
   };
 }

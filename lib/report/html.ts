@@ -146,14 +146,11 @@ function confusionsHtml(content: ReportContent): string {
 }
 
 function sampleHtml(sample: CorruptionSample): string {
-  const extra = sample.group === "extra"
-    ? ` <span class="extra">extra</span>`
-    : "";
   const what = sample.name === "identity"
-    ? "clean"
+    ? `clean<span class="small">no corruption</span>`
     : `${
       esc(sample.name)
-    }${extra}<span class="small">s${sample.severity}</span>`;
+    }<span class="small">severity ${sample.severity}</span>`;
   const alt = sample.name === "identity"
     ? "the clean test digit"
     : `the digit under ${sample.name} at severity ${sample.severity}`;
@@ -179,11 +176,17 @@ export function robustnessHtml(section: RobustnessSection): string {
       summaryHtml(section.table, "summary robustness")
     }<p class="meta">${inlineHtml(section.tableNote ?? "")}</p></div>`
     : "";
-  const samples = section.samples.length > 0
-    ? `<div class="corruption-grid">${
-      section.samples.map(sampleHtml).join("\n")
-    }</div>`
-    : "";
+  // MNIST-C's fifteen (after the clean digit) in one grid, extras apart.
+  const grid = (group: CorruptionSample["group"], title: string) => {
+    const samples = section.samples.filter((x) => x.group === group);
+    return samples.length === 0
+      ? ""
+      : `${title}<div class="corruption-grid">${
+        samples.map(sampleHtml).join("\n")
+      }</div>`;
+  };
+  const samples = grid("mnist-c", "") +
+    grid("extra", `<h4>Extra pixel noises (not in mCE)</h4>`);
   return `<div class="robustness" data-status="fresh">
 <div class="findings">${
     section.text.map((t) => `<p>${inlineHtml(t)}</p>`).join("\n")
