@@ -250,6 +250,20 @@ Deno.test(
         section(await read(dir, "index.html")),
         /data-status="fresh"/,
       );
+      // A rerun of the robustness stage (new results and manifest, same
+      // models and digits) rebuilds it too.
+      await editRobustnessResults(dir, (r) => {
+        r.models[1].mCE = 0.4321;
+      }, true);
+      assert.equal(
+        (await runReportStage({ dataDir: dir, ...quiet })).status,
+        "built",
+        "new results rebuild the report",
+      );
+      assert.equal(
+        cellText(section(await read(dir, "index.html")), "cnn", "mce"),
+        "43.2 %",
+      );
     });
   },
 );
