@@ -84,7 +84,7 @@ const SEGMENTS = [
 ];
 
 /** A 28×28 seven-segment digit, shifted by (dx, dy), optionally noisy. */
-function drawDigit(
+export function drawDigit(
   digit: number,
   dx: number,
   dy: number,

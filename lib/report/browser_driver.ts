@@ -23,6 +23,8 @@ import {
 } from "./browser_check.ts";
 import { formatPercent } from "./format.ts";
 import { MODEL_FILES, REPORT_MODELS } from "./load.ts";
+import type { RobustnessResults } from "../robustness/mod.ts";
+import { ROBUSTNESS_DIR, ROBUSTNESS_FILES } from "./robustness_load.ts";
 import { REPORT_FILES, reportDir } from "./stage.ts";
 
 /** The marks a Vega SVG draws, as opposed to its axes, legends and frame. */
@@ -80,6 +82,7 @@ export async function runBrowserChecks(
       );
       if (metrics) results.push(await checkSummary(page, model, metrics));
     }
+    results.push(await checkRobustness(page, options.dataDir));
     await checkImages(page, add);
 
     add(
@@ -168,6 +171,64 @@ async function checkImages(page: Page, add: Add): Promise<void> {
     images.length > 0 && external === 0 && broken === 0,
     `${images.length} images, ${external} not data: URIs, ${broken} not decoded`,
   );
+}
+
+/**
+ * The robustness section: when it shows results, its table's MNIST-C
+ * accuracy and mCE cells against `robustness/results.json`; otherwise it
+ * must say what to run.
+ */
+async function checkRobustness(
+  page: Page,
+  dataDir: string,
+): Promise<CheckResult> {
+  const name = "robustness table matches robustness/results.json";
+  const block = page.locator("div.robustness");
+  const status = (await block.count()) === 1
+    ? await block.getAttribute("data-status")
+    : null;
+  if (status !== "fresh") {
+    const text = status ? (await block.textContent()) ?? "" : "";
+    return {
+      name: "robustness section says what to run",
+      ok: /deno task robustness/.test(text),
+      detail: `section ${status ?? "missing"}`,
+    };
+  }
+  const results = await readJsonIfExists<RobustnessResults>(
+    join(dataDir, ROBUSTNESS_DIR, ROBUSTNESS_FILES.results),
+  );
+  const problems: string[] = [];
+  const seen: string[] = [];
+  for (const m of results?.models ?? []) {
+    if (!REPORT_MODELS.includes(m.model as ModelName)) continue;
+    for (
+      const [metric, expected] of [
+        ["mnist-c-accuracy", formatPercent(m.mnistCAccuracy)],
+        ["mce", formatPercent(m.mCE, 1)],
+      ]
+    ) {
+      const cell = page.locator(
+        `table.robustness td[data-model="${m.model}"][data-metric="${metric}"] .value`,
+      );
+      const text = (await cell.count()) === 1
+        ? (await cell.textContent())?.trim()
+        : undefined;
+      seen.push(`${m.model} ${metric} ${text ?? "missing"}`);
+      if (text !== expected) {
+        problems.push(
+          `${m.model} ${metric}: page "${text}", results ${expected}`,
+        );
+      }
+    }
+  }
+  return {
+    name,
+    ok: seen.length > 0 && problems.length === 0,
+    detail: problems.length === 0
+      ? seen.join(", ") || "no results"
+      : problems.join("; "),
+  };
 }
 
 /** The summary table's accuracy cells against `metrics.json`. */

@@ -490,3 +490,112 @@ export function accuracySpec(
     ],
   };
 }
+
+/** One model's accuracy on one corruption, for {@link robustnessSpec}. */
+export interface RobustnessSeries {
+  /** Which model. */
+  model: ModelName;
+  /** The corruption's name (a panel). */
+  corruption: string;
+  /** Accuracy at severities 1–5, in order. */
+  accuracies: readonly number[];
+  /** The model's accuracy on the clean test split (the panel's rule). */
+  clean: number;
+}
+
+/**
+ * Small multiples of accuracy against severity: one panel per corruption
+ * (in `corruptions` order, `columns` to a row), one line per model, and
+ * each model's clean accuracy as a dashed horizontal rule. All panels
+ * share the y scale, so their drops compare.
+ */
+export function robustnessSpec(
+  series: readonly RobustnessSeries[],
+  corruptions: readonly string[],
+  columns: number,
+  yDomain: readonly [number, number],
+): TopLevelSpec {
+  const curve = "corrupted";
+  const clean = "clean test";
+  const values = series.flatMap((s) => [
+    ...s.accuracies.map((accuracy, i) => ({
+      corruption: s.corruption,
+      model: MODEL_LABELS[s.model],
+      kind: curve,
+      severity: i + 1,
+      accuracy,
+    })),
+    {
+      corruption: s.corruption,
+      model: MODEL_LABELS[s.model],
+      kind: clean,
+      severity: null,
+      accuracy: s.clean,
+    },
+  ]);
+  const models = [...new Set(series.map((s) => s.model))];
+  const color = {
+    field: "model",
+    type: "nominal",
+    title: "Model",
+    scale: modelScale(models),
+  } as const;
+  const strokeDash = {
+    field: "kind",
+    type: "nominal",
+    title: null,
+    scale: { domain: [curve, clean], range: [[1, 0], [4, 3]] },
+    legend: {
+      symbolType: "stroke",
+      symbolStrokeColor: "#444444",
+      symbolStrokeWidth: 2,
+      symbolSize: 300,
+    },
+  } as const;
+  const y = {
+    field: "accuracy",
+    type: "quantitative" as const,
+    title: "Accuracy",
+    scale: { domain: [yDomain[0], yDomain[1]], nice: false },
+    axis: { format: ".0%", tickCount: 4 },
+  };
+  return {
+    data: { values },
+    facet: {
+      field: "corruption",
+      type: "nominal",
+      sort: [...corruptions],
+      title: null,
+      header: { labelFontSize: 12, labelPadding: 4 },
+    },
+    columns,
+    spacing: { row: 14, column: 10 },
+    spec: {
+      width: 150,
+      height: 100,
+      layer: [
+        {
+          transform: [{ filter: `datum.kind === '${clean}'` }],
+          mark: { type: "rule", strokeWidth: 1.2, opacity: 0.8 },
+          encoding: { y, color, strokeDash },
+        },
+        {
+          transform: [{ filter: `datum.kind === '${curve}'` }],
+          mark: { type: "line", strokeWidth: 2, point: { size: 22 } },
+          encoding: {
+            x: {
+              field: "severity",
+              type: "quantitative",
+              title: "Severity",
+              scale: { domain: [1, 5], nice: false },
+              axis: { values: [1, 2, 3, 4, 5], format: "d" },
+            },
+            y,
+            color,
+            strokeDash,
+          },
+        },
+      ],
+    },
+  };
+}

@@ -9,7 +9,7 @@
  *
  * This module only assembles {@link ReportContent}; each section is
  * decided in its own module (summary.ts, content_charts.ts, dataset.ts,
- * galleries.ts, provenance.ts). The content's types and constants are
+ * galleries.ts, content_robustness.ts, provenance.ts). The content's types and constants are
  * re-exported here so importers have one place to look.
  *
  * @module
@@ -22,6 +22,7 @@ import {
   learningCharts,
   perClassChart,
 } from "./content_charts.ts";
+import { robustnessSection, staleMessage } from "./content_robustness.ts";
 import type { ReportContent } from "./content_types.ts";
 import { dataSection } from "./dataset.ts";
 import { formatTimestamp } from "./format.ts";
@@ -32,6 +33,7 @@ import { topConfusions } from "./stats.ts";
 import { findings, notices, summaryTable, trustNotes } from "./summary.ts";
 
 export {
+  type CorruptionSample,
   type DataSection,
   type DigitTile,
   type Gallery,
@@ -40,6 +42,7 @@ export {
   type ModelConfusions,
   type ProvenanceRow,
   type ReportContent,
+  type RobustnessSection,
   STUDY_ACCURACY,
   type SummaryCell,
   type SummaryRow,
@@ -78,7 +81,12 @@ export async function buildContent(
   return {
     title: "Noisy MNIST: dense network vs CNN",
     generatedAt: formatTimestamp((options.now ?? new Date()).toISOString()),
-    notices: notices(inputs),
+    notices: [
+      ...notices(inputs),
+      ...(inputs.robustness.status === "stale"
+        ? [staleMessage(inputs.robustness.reasons)]
+        : []),
+    ],
     findings: findings(inputs),
     trust: trustNotes(inputs, hashes["noisy/manifest.json"]),
     summary: summaryTable(inputs),
@@ -93,6 +101,7 @@ export async function buildContent(
     })),
     data: dataSection(inputs),
     galleries: galleries(inputs),
+    robustness: await robustnessSection(inputs),
     provenance: provenanceRows(inputs, hashes),
     commands: commands(inputs),
   };

@@ -29,7 +29,7 @@ import { wilsonInterval } from "../evaluate/mod.ts";
  * id because the HTML page inlines every chart, and two charts' clip paths
  * or gradients with the same id would collide.
  */
-async function chart(
+export async function chart(
   id: string,
   title: string,
   caption: string,

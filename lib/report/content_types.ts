@@ -137,6 +137,41 @@ export interface ModelConfusions {
   errors: number;
 }
 
+/** One corruption applied to a clean test digit, for the robustness section. */
+export interface CorruptionSample {
+  /** The corruption's name (`identity` for the clean digit). */
+  name: string;
+  /** `mnist-c` or `extra` (`identity` counts as `mnist-c`). */
+  group: "mnist-c" | "extra";
+  /** The severity shown (the corruption's default). */
+  severity: number;
+  /** The enlarged PNG. */
+  png: Uint8Array;
+  /** Its path relative to the report folder. */
+  file: string;
+}
+
+/** The robustness section: absent, stale, or the results. */
+export interface RobustnessSection {
+  /**
+   * `absent`: the benchmark has not run; `stale`: its results predate a
+   * retrained model and are withheld; `fresh`: shown.
+   */
+  status: "absent" | "stale" | "fresh";
+  /** Paragraphs (inline markup): what it shows, or what to run. */
+  text: string[];
+  /** MNIST-C accuracy, mCE, relative mCE, clean and noisy accuracy. */
+  table?: SummaryTable;
+  /** What mCE and relative mCE mean (inline markup). */
+  tableNote?: string;
+  /** Accuracy against severity: MNIST-C's fifteen, then the extras. */
+  charts: Chart[];
+  /** One clean digit, then each corruption of it at its default severity. */
+  samples: CorruptionSample[];
+  /** What the samples show (inline markup). */
+  samplesCaption?: string;
+}
+
 /** Everything the report shows. */
 export interface ReportContent {
   /** Page title. */
@@ -165,8 +200,10 @@ export interface ReportContent {
   data: DataSection;
   /** Section 5. */
   galleries: Gallery[];
-  /** Section 6. */
+  /** Section 6: robustness to corruptions. */
+  robustness: RobustnessSection;
+  /** Section 7. */
   provenance: ProvenanceRow[];
-  /** Section 6: commands that reproduce the run. */
+  /** Section 7: commands that reproduce the run. */
   commands: string[];
 }

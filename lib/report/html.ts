@@ -9,10 +9,12 @@
 import type { ModelName } from "../train/mod.ts";
 import { type Chart, MODEL_LABELS } from "./charts.ts";
 import type {
+  CorruptionSample,
   DigitTile,
   Gallery,
   KeyValue,
   ReportContent,
+  RobustnessSection,
   SummaryTable,
 } from "./content.ts";
 import { pngDataUri } from "./digits.ts";
@@ -27,7 +29,8 @@ export const SECTIONS = [
   ["classes", "3. Confusion and per-digit metrics"],
   ["data", "4. The data"],
   ["failures", "5. Where they fail"],
-  ["provenance", "6. Provenance"],
+  ["robustness", "6. Robustness"],
+  ["provenance", "7. Provenance"],
 ] as const;
 
 function heading(id: (typeof SECTIONS)[number][0]): string {
@@ -53,8 +56,14 @@ function modelHeader(table: SummaryTable, model: ModelName): string {
   }${note}</th>`;
 }
 
-/** The summary table; cells carry `data-model` and `data-metric`. */
-export function summaryHtml(table: SummaryTable): string {
+/**
+ * The summary table (or another table of metrics × models, with its own
+ * `className`); cells carry `data-model` and `data-metric`.
+ */
+export function summaryHtml(
+  table: SummaryTable,
+  className = "summary",
+): string {
   const head = `<tr><th scope="col">Metric</th>${
     table.models.map((m) => modelHeader(table, m)).join("")
   }</tr>`;
@@ -79,7 +88,7 @@ export function summaryHtml(table: SummaryTable): string {
       esc(row.label)
     }</th>${cells}</tr>`;
   }).join("\n");
-  return `<table class="summary">
+  return `<table class="${esc(className)}">
 <thead>${head}</thead>
 <tbody>
 ${body}
@@ -134,6 +143,60 @@ function confusionsHtml(content: ReportContent): string {
       }</ol><p class="meta">${formatInt(c.errors)} mistakes in all.</p></div>`
     ).join("")
   }</div>`;
+}
+
+function sampleHtml(sample: CorruptionSample): string {
+  const what = sample.name === "identity"
+    ? `clean<span class="small">no corruption</span>`
+    : `${
+      esc(sample.name)
+    }<span class="small">severity ${sample.severity}</span>`;
+  const alt = sample.name === "identity"
+    ? "the clean test digit"
+    : `the digit under ${sample.name} at severity ${sample.severity}`;
+  return `<figure class="digit corruption" data-corruption="${
+    esc(sample.name)
+  }">
+<img src="${pngDataUri(sample.png)}" width="84" height="84" alt="${esc(alt)}">
+<figcaption>${what}</figcaption>
+</figure>`;
+}
+
+/** Section 6: the results, or what to run to get (or refresh) them. */
+export function robustnessHtml(section: RobustnessSection): string {
+  if (section.status !== "fresh") {
+    const cls = section.status === "stale" ? "notice" : "meta";
+    return `<div class="robustness" data-status="${section.status}">${
+      section.text.map((t) => `<p class="${cls}">${inlineHtml(t)}</p>`)
+        .join("\n")
+    }</div>`;
+  }
+  const table = section.table
+    ? `<div class="robustness-table">${
+      summaryHtml(section.table, "summary robustness")
+    }<p class="meta">${inlineHtml(section.tableNote ?? "")}</p></div>`
+    : "";
+  // MNIST-C's fifteen (after the clean digit) in one grid, extras apart.
+  const grid = (group: CorruptionSample["group"], title: string) => {
+    const samples = section.samples.filter((x) => x.group === group);
+    return samples.length === 0
+      ? ""
+      : `${title}<div class="corruption-grid">${
+        samples.map(sampleHtml).join("\n")
+      }</div>`;
+  };
+  const samples = grid("mnist-c", "") +
+    grid("extra", `<h4>Extra pixel noises (not in mCE)</h4>`);
+  return `<div class="robustness" data-status="fresh">
+<div class="findings">${
+    section.text.map((t) => `<p>${inlineHtml(t)}</p>`).join("\n")
+  }</div>
+${table}
+${section.charts.map(chartHtml).join("\n")}
+<h3>The corruptions</h3>
+${samples}
+<p class="meta">${inlineHtml(section.samplesCaption ?? "")}</p>
+</div>`;
 }
 
 function provenanceHtml(content: ReportContent): string {
@@ -246,6 +309,10 @@ ${samples}
 <section>
 ${heading("failures")}
 ${content.galleries.map(galleryHtml).join("\n")}
+</section>
+<section>
+${heading("robustness")}
+${robustnessHtml(content.robustness)}
 </section>
 <section>
 ${heading("provenance")}

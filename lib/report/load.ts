@@ -20,6 +20,11 @@ import { loadNoisy, type MnistSplit, NUM_CLASSES } from "../data/mod.ts";
 // Type-only imports: models.ts and train_stage.ts load TensorFlow.js, which
 // a stage that only reads JSON and PNGs should not pay for.
 import type { EpochRecord, ModelMetrics, ModelName } from "../train/mod.ts";
+import {
+  findRobustness,
+  loadRobustness,
+  type RobustnessArtifacts,
+} from "./robustness_load.ts";
 
 /** The models the report compares, in the order it shows them. */
 export const REPORT_MODELS: readonly ModelName[] = ["dense", "cnn"];
@@ -97,6 +102,8 @@ export interface ReportInputs {
   models: ModelArtifacts[];
   /** Models not trained yet. */
   missing: ModelName[];
+  /** The robustness benchmark's results: absent, stale or fresh. */
+  robustness: RobustnessArtifacts;
 }
 
 /** The task that trains `model`, as the user types it. */
@@ -110,6 +117,8 @@ export interface UpstreamManifests {
   noisy: string;
   /** `models/<name>/manifest.json` of each trained model. */
   models: Partial<Record<ModelName, string>>;
+  /** `robustness/manifest.json`, when the benchmark has run. */
+  robustness?: string;
 }
 
 /**
@@ -140,7 +149,7 @@ export async function findUpstream(
       }; run \`${trainTask("cnn")}\` and \`${trainTask("dense")}\``,
     );
   }
-  return { noisy, models };
+  return { noisy, models, robustness: await findRobustness(dataDir) };
 }
 
 /**
@@ -157,6 +166,9 @@ export async function upstreamHashes(
   for (const name of REPORT_MODELS) {
     const path = upstream.models[name];
     if (path) inputs[`models/${name}/manifest.json`] = await sha256File(path);
+  }
+  if (upstream.robustness) {
+    inputs["robustness/manifest.json"] = await sha256File(upstream.robustness);
   }
   return inputs;
 }
@@ -276,7 +288,9 @@ export async function loadModel(
 
 /**
  * Load everything the report needs. Refuses (MissingInputError) when
- * there is nothing to report; a missing model is recorded in `missing`.
+ * there is nothing to report; a missing model is recorded in `missing`,
+ * robustness results computed before a model was retrained are loaded as
+ * `stale`.
  *
  * @example
  * ```ts
@@ -311,5 +325,11 @@ export async function loadReportInputs(
     noisy: { dir: noisyDir, manifest, test, samplesPng },
     models,
     missing,
+    robustness: await loadRobustness(
+      dataDir,
+      found.robustness,
+      found.models,
+      REPORT_MODELS,
+    ),
   };
 }

@@ -7,7 +7,13 @@
  */
 
 import { type Chart, MODEL_LABELS } from "./charts.ts";
-import type { Gallery, KeyValue, ReportContent } from "./content.ts";
+import type {
+  Gallery,
+  KeyValue,
+  ReportContent,
+  RobustnessSection,
+  SummaryTable,
+} from "./content.ts";
 import { formatInt, formatPercent } from "./format.ts";
 
 /** The figure file of a chart, relative to the report folder. */
@@ -41,8 +47,8 @@ function kvMd(rows: readonly KeyValue[], empty: string): string {
   ].join("\n") + "\n";
 }
 
-function summaryMd(content: ReportContent): string {
-  const { models, rows, missing } = content.summary;
+function summaryMd(table: SummaryTable): string {
+  const { models, rows, missing } = table;
   const header = `| Metric | ${
     models.map((m) =>
       missing[m]
@@ -94,6 +100,41 @@ function galleryMd(gallery: Gallery): string {
   return lines.join("\n") + "\n";
 }
 
+/** Corruption samples per row of the Markdown table. */
+const SAMPLE_COLUMNS = 7;
+
+function robustnessMd(section: RobustnessSection): string {
+  if (section.status !== "fresh") {
+    const prefix = section.status === "stale" ? "> **Stale:** " : "";
+    return section.text.map((t) => `${prefix}${t}\n`).join("\n");
+  }
+  const lines = section.text.map((t) => `${t}\n`);
+  if (section.table) {
+    lines.push(summaryMd(section.table), `${section.tableNote ?? ""}\n`);
+  }
+  lines.push(...section.charts.map(chartMd), "### The corruptions", "");
+  const samples = section.samples;
+  if (samples.length > 0) {
+    const columns = Math.min(SAMPLE_COLUMNS, samples.length);
+    lines.push(`|${" |".repeat(columns)}`, `|${" :---: |".repeat(columns)}`);
+    for (let i = 0; i < samples.length; i += columns) {
+      const row = samples.slice(i, i + columns).map((s) => {
+        const caption = s.name === "identity"
+          ? "clean"
+          : `\`${s.name}\`${
+            s.group === "extra" ? " (extra)" : ""
+          } s${s.severity}`;
+        return cell(`![${s.name}](${s.file})<br>${caption}`);
+      });
+      while (row.length < columns) row.push("");
+      lines.push(`| ${row.join(" | ")} |`);
+    }
+    lines.push("");
+  }
+  lines.push(`${section.samplesCaption ?? ""}\n`);
+  return lines.join("\n");
+}
+
 /**
  * Render the report content as Markdown referencing `figures/…` files
  * (written by the stage beside `report.md`).
@@ -117,7 +158,7 @@ export function renderMarkdown(content: ReportContent): string {
     "## 1. Summary",
     "",
     ...content.findings.map((f) => `${f}\n`),
-    summaryMd(content),
+    summaryMd(content.summary),
     chartMd(content.accuracyChart),
     "### Can I trust the numbers?",
     "",
@@ -155,7 +196,10 @@ export function renderMarkdown(content: ReportContent): string {
     "## 5. Where they fail",
     "",
     ...content.galleries.map(galleryMd),
-    "## 6. Provenance",
+    "## 6. Robustness",
+    "",
+    robustnessMd(content.robustness),
+    "## 7. Provenance",
     "",
     "| Stage | Manifest | SHA-256 | Seed | Started | Took | Versions |",
     "| --- | --- | --- | --- | --- | --- | --- |",

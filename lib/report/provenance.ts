@@ -1,5 +1,5 @@
 /**
- * Section 6, how the report's inputs were made and how to make them
+ * Section 7, how the report's inputs were made and how to make them
  * again: one provenance row per upstream stage (manifest hash, seed, start
  * time, duration, tool versions, file hashes), and the commands that
  * reproduce the run with the recorded settings.
@@ -72,7 +72,7 @@ function provenanceRow(
 
 /**
  * The provenance rows of the report's inputs: the noisy dataset first,
- * then each trained model. `hashes` are the SHA-256 of the upstream
+ * then each trained model, then the robustness benchmark when it ran. `hashes` are the SHA-256 of the upstream
  * manifests by path relative to the data folder; a missing hash shows
  * as `–`.
  *
@@ -99,6 +99,13 @@ export function provenanceRows(
       const path = `models/${m.name}/manifest.json`;
       return provenanceRow(path, m.manifest, hashes[path]);
     }),
+    ...(inputs.robustness.status === "absent" ? [] : [
+      provenanceRow(
+        "robustness/manifest.json",
+        inputs.robustness.manifest,
+        hashes["robustness/manifest.json"],
+      ),
+    ]),
   ];
 }
 

@@ -3,6 +3,10 @@
  * artifacts and write `<data-dir>/report/index.html` (self-contained),
  * `report.md` with `figures/` beside it, and the stage's `manifest.json`.
  *
+ * With robustness results (`robustness/`), their manifest is an input
+ * too, and so are the clean MNIST test files the sample corruptions
+ * start from.
+ *
  * The report's inputs are the upstream manifests' hashes: a manifest
  * records its stage's outputs, so retraining a model or rebuilding the
  * dataset changes them, and an unchanged set means an unchanged report.
@@ -26,12 +30,18 @@ import {
   trainTask,
 } from "./load.ts";
 import { chartFile, renderMarkdown, SAMPLES_FILE } from "./markdown.ts";
+import {
+  cleanTestFiles,
+  ROBUSTNESS_DIR,
+  ROBUSTNESS_FILES,
+  ROBUSTNESS_TASK,
+} from "./robustness_load.ts";
 
 /**
  * Bumped when the report's content or layout changes, so existing reports
  * are rebuilt by the next run.
  */
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 /** The report's files, relative to `<data-dir>/report`. */
 export const REPORT_FILES = {
@@ -102,6 +112,11 @@ export async function runReportStage(
   const log = options.onLog ?? (() => {});
   const dir = reportDir(options.dataDir);
   const upstream = await findUpstream(options.dataDir);
+  // With robustness results, the sample corruptions start from the clean
+  // test digits: an input too, when present.
+  const cleanFiles = upstream.robustness
+    ? await cleanTestFiles(options.dataDir) ?? []
+    : [];
   const run = await runStage({
     stage: "report",
     dir,
@@ -124,7 +139,23 @@ export async function runReportStage(
         task: trainTask(name),
         files: Object.values(MODEL_FILES),
       })),
+      // Only once the robustness stage has run: its manifest joins the
+      // inputs (new results rebuild the report) and results.json is
+      // checked against it like every other file read.
+      ...(upstream.robustness
+        ? [{
+          name: ROBUSTNESS_DIR,
+          dir: join(options.dataDir, ROBUSTNESS_DIR),
+          task: ROBUSTNESS_TASK,
+          files: Object.values(ROBUSTNESS_FILES),
+        }]
+        : []),
     ],
+    inputs: cleanFiles.map(([name, path]) => ({
+      name,
+      path,
+      task: "deno task fetch",
+    })),
     rerun: options.force ? "--force" : undefined,
     startedAt: options.now,
     work: async ({ inputs, startedAt }) => {
@@ -143,10 +174,14 @@ export async function runReportStage(
         ...content.learningCharts,
         ...content.confusionCharts,
         content.perClassChart,
+        ...content.robustness.charts,
       ];
       for (const chart of charts) files.set(chartFile(chart), chart.svg);
       for (const gallery of content.galleries) {
         for (const tile of gallery.tiles) files.set(tile.file, tile.png);
+      }
+      for (const sample of content.robustness.samples) {
+        files.set(sample.file, sample.png);
       }
       if (content.data.samplesPng) {
         files.set(SAMPLES_FILE, content.data.samplesPng);
@@ -182,6 +217,7 @@ export async function runReportStage(
           missing: data.missing,
           charts: charts.length,
           digits: content.galleries.reduce((n, g) => n + g.tiles.length, 0),
+          robustness: content.robustness.status,
         },
         value: { files: written, missing: data.missing },
       };

@@ -91,6 +91,13 @@ figure.digit figcaption { font-size: 13px; margin: 4px 0 0; color: var(--ink); }
 figure.digit .verdict { font-weight: 600; }
 figure.digit .wrong { color: #cf222e; }
 figure.digit .small { display: block; font-size: 11.5px; color: var(--muted); }
+.robustness-table { display: flex; flex-wrap: wrap; gap: 0 36px; align-items: flex-start; }
+.robustness-table > table { flex: 0 0 auto; margin: 8px 0 12px; }
+.robustness-table > p { flex: 1 1 300px; margin-top: 12px; font-size: 14px; }
+.corruption-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(104px, 1fr)); gap: 12px 8px; margin: 12px 0 8px; max-width: 940px; }
+h4 { font-size: 14px; margin: 16px 0 4px; color: var(--muted); font-weight: 600; }
+figure.corruption figcaption { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; word-break: break-word; }
+figure.corruption .small { font-family: ${FONT}; }
 ol.confusions { margin: 4px 0 12px; padding-left: 22px; }
 table.provenance { font-size: 13.5px; width: 100%; }
 table.provenance thead th { border-bottom: 2px solid var(--ink); }
