@@ -5,6 +5,8 @@ import { loadMnist, loadTestSets, takeFirst } from "../lib/data/mod.ts";
 import type { EvaluationFile } from "../lib/evaluate/mod.ts";
 import {
   CORRUPTIONS,
+  CorruptionWorker,
+  corruptSplit,
   MNIST_C_CORRUPTIONS,
   type ModelCells,
   type RobustnessCell,
@@ -15,6 +17,7 @@ import {
 } from "../lib/robustness/mod.ts";
 import {
   MNIST_DIR,
+  NEEDS_PERMISSIONS,
   runScript,
   TASK_PERMISSIONS,
   withTempDir,
@@ -101,6 +104,34 @@ Deno.test("samplesGrid: identity then the catalogue, five severities of the firs
     }
   }
 });
+
+Deno.test(
+  "CorruptionWorker: the main thread's corruptSplit, byte for byte, in order",
+  NEEDS_PERMISSIONS,
+  async () => {
+    const count = 40;
+    const images = new Uint8Array(count * 784);
+    for (let i = 0; i < images.length; i++) {
+      images[i] = (i * 31 + (i >> 5)) % 256;
+    }
+    const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
+    const split = { images, labels, count, rows: 28, cols: 28 };
+    const worker = new CorruptionWorker(split);
+    try {
+      const picks = [CORRUPTIONS[0], CORRUPTIONS[3], CORRUPTIONS[17]];
+      const replies = await Promise.all(
+        picks.map((c) => worker.corrupt(c, 3, 9)),
+      );
+      replies.forEach((got, k) => {
+        const want = corruptSplit(split, picks[k], 3, 9);
+        assert.deepEqual(got.images, want.images, picks[k].name);
+        assert.deepEqual(got.labels, labels);
+      });
+    } finally {
+      worker.terminate();
+    }
+  },
+);
 
 /** A script with the robustness task's permissions (and fetch's network). */
 function run(script: string, ...args: string[]) {

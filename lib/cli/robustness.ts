@@ -76,6 +76,11 @@ identity and MNIST-C's fifteen at MNIST-C's severities, and sweeps nothing.`,
       type: "boolean",
       description: "sweep even when up to date",
     },
+    inline: {
+      type: "boolean",
+      description:
+        "generate corrupted splits on the main thread (default: the next one on a worker while the models evaluate, when they leave a core free)",
+    },
     "data-dir": DATA_DIR_FLAG,
   },
 });
@@ -122,6 +127,7 @@ export async function runRobustnessScript(
       seed,
       limit,
       force: flags.force,
+      prefetch: flags.inline ? false : "auto",
       onLog: logLine,
       onProgress: (done, total, label) =>
         bars.update("sweep", done, total, label),
@@ -137,7 +143,7 @@ export async function runRobustnessScript(
           2 + results.corruptions.length * 5
         } test sets of ${results.images} images in ${
           formatDuration(t.total)
-        } (corrupting ${t.corrupt.toFixed(1)} s, evaluating ${
+        } (waiting for corrupted splits ${t.corrupt.toFixed(1)} s, evaluating ${
           t.evaluate.toFixed(1)
         } s) → ${join(result.dir, ROBUSTNESS_FILES.results)}`,
       );

@@ -14,3 +14,4 @@ export * from "./sweep.ts";
 export * from "./samples.ts";
 export * from "./export.ts";
 export * from "./stage.ts";
+export * from "./prefetch.ts";

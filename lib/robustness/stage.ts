@@ -42,6 +42,7 @@ import {
 import { CORRUPTIONS } from "./catalogue.ts";
 import { STREAM_NAMES } from "./corrupt.ts";
 import { SEVERITIES } from "./corruption.ts";
+import { CorruptionWorker } from "./prefetch.ts";
 import type { ModelRobustness, RobustnessResults } from "./results.ts";
 import { runSweep, type SweepModel, type SweepTimings } from "./sweep.ts";
 
@@ -104,6 +105,14 @@ export interface RobustnessStageOptions {
   limit?: number;
   /** Rerun even when up to date. */
   force?: boolean;
+  /**
+   * Generate the next corrupted split on a Worker while the models
+   * evaluate the current one (true), or each on this thread between
+   * evaluations (false). Default `auto`: a Worker when a core is left
+   * over by the evaluators' threads (the dense net takes one, the CNN
+   * two), else this thread, where generation does not compete with them.
+   */
+  prefetch?: boolean | "auto";
   /** One-line status messages. */
   onLog?: (line: string) => void;
   /**
@@ -198,10 +207,18 @@ export async function runRobustnessStage(
       const clean = cut(await loadMnist(mnistDir, "test"));
       const noisy = cut(await loadNoisy(noisyDir, "test"));
       const evaluators: Evaluator[] = [];
+      let worker: CorruptionWorker | undefined;
       try {
         for (const files of models) {
           evaluators.push(await Evaluator.open(files));
         }
+        const threads = Math.max(...evaluators.map((e) => e.threads));
+        const cores = navigator.hardwareConcurrency || 1;
+        const prefetch = options.prefetch ?? "auto";
+        if (prefetch === true || (prefetch === "auto" && threads < cores)) {
+          worker = new CorruptionWorker(clean);
+        }
+        const generator = worker;
         const sweepModels: SweepModel[] = evaluators.map((e) => ({
           name: e.files.name,
           manifestSha256: e.files.manifestSha256!,
@@ -220,6 +237,8 @@ export async function runRobustnessStage(
           models: sweepModels,
           reference,
           seed: options.seed,
+          generate: generator &&
+            ((c, s) => generator.corrupt(c, s, options.seed)),
           onProgress: (done, total, label) => {
             const per = clean.count * models.length;
             options.onProgress?.(done * per, total * per, label);
@@ -235,6 +254,7 @@ export async function runRobustnessStage(
             models: results.models.map(summaryOf),
             corruptSeconds: timings.corrupt,
             evaluateSeconds: timings.evaluate,
+            prefetch: worker !== undefined,
           },
           versions: {
             tfjs: tf.version.tfjs,
@@ -244,6 +264,7 @@ export async function runRobustnessStage(
           value: { reason, results, timings: { ...timings, total } },
         };
       } finally {
+        worker?.terminate();
         for (const e of evaluators) e.close();
       }
     },

@@ -46,13 +46,25 @@ export interface SweepOptions {
   seed: number;
   /** Corruptions to sweep (default: the whole catalogue). */
   corruptions?: readonly Corruption[];
+  /**
+   * Where corrupted splits come from (default: `corruptSplit` on this
+   * thread). The next one is requested before the models evaluate the
+   * current one, so a generator on another thread overlaps with them.
+   */
+  generate?: (
+    corruption: Corruption,
+    severity: Severity,
+  ) => Promise<MnistSplit>;
   /** After each split: splits done of total, and what was just done. */
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
 /** Seconds spent corrupting and evaluating. */
 export interface SweepTimings {
-  /** Generating corrupted splits. */
+  /**
+   * Waiting for corrupted splits: all of their generation on this thread,
+   * only what evaluation did not hide when generated elsewhere.
+   */
   corrupt: number;
   /** Evaluating models (all of them, every split). */
   evaluate: number;
@@ -96,15 +108,18 @@ export async function runSweep(
   const clean = await evaluateAll(options.clean, "clean");
   const noisy = await evaluateAll(options.noisy, "noisy");
   const cells = models.map(() => ({} as Record<string, RobustnessCell[]>));
-  for (const corruption of corruptions) {
-    for (const severity of SEVERITIES) {
+  const generate = options.generate ??
+    ((c: Corruption, s: Severity) =>
+      Promise.resolve(corruptSplit(options.clean, c, s, options.seed)));
+  const pairs = corruptions.flatMap((c) =>
+    SEVERITIES.map((s) => [c, s] as const)
+  );
+  let next = pairs.length > 0 ? generate(...pairs[0]) : undefined;
+  try {
+    for (const [k, [corruption, severity]] of pairs.entries()) {
       const t = performance.now();
-      const split = corruptSplit(
-        options.clean,
-        corruption,
-        severity,
-        options.seed,
-      );
+      const split = await next!;
+      next = k + 1 < pairs.length ? generate(...pairs[k + 1]) : undefined;
       timings.corrupt += (performance.now() - t) / 1000;
       const results = await evaluateAll(
         split,
@@ -114,6 +129,9 @@ export async function runSweep(
         (cells[m][corruption.name] ??= []).push(cell);
       });
     }
+  } finally {
+    // A split requested but not awaited must not fail unhandled.
+    next?.catch(() => {});
   }
   const perModel = models.map((model, m) => ({
     model: model.name,
