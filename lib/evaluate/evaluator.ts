@@ -226,6 +226,11 @@ function startBackend(requested: BackendName | "auto"): Promise<BackendInfo> {
  *
  * @example
  * ```ts
+ * import { loadMnist } from "../data/mod.ts";
+ * import { Evaluator } from "./evaluator.ts";
+ * import { readModelFiles } from "./model_files.ts";
+ *
+ * const split = await loadMnist("data/mnist", "test");
  * const files = await readModelFiles("data/models/cnn", { task: "deno task train:cnn" });
  * const evaluator = await Evaluator.open(files);
  * const { metrics } = await evaluator.evaluate(split);
