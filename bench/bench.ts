@@ -14,6 +14,8 @@ import { type BackendName, BACKENDS, initBackend } from "../lib/kernels/mod.ts";
 import { measureThroughput, type Throughput } from "./benchmark.ts";
 import { MODEL_NAMES, type ModelName } from "../lib/train/mod.ts";
 import { benchmarkAugment } from "./augment_benchmark.ts";
+import { benchSplit, catalogueRate } from "./corruption_bench.ts";
+import { CORRUPTIONS } from "../lib/robustness/mod.ts";
 import { loadMnist } from "../lib/data/mod.ts";
 import { join } from "node:path";
 import { cpus } from "node:os";
@@ -22,8 +24,9 @@ const info = defineScript({
   usage: "deno task bench [flags]",
   summary: `
 Measure training images/s (each model's recipe batch size), inference
-images/s (batch 1,000) per backend and model, as medians over repeats.
-With --peer, also run bench/peer_pytorch.py (needs python3 with torch,
+images/s (batch 1,000) per backend and model, as medians over repeats;
+augmentation images/s; corruption generation images/s over the robustness
+catalogue (every corruption at every severity, one thread). With --peer, also run bench/peer_pytorch.py (needs python3 with torch,
 e.g. Debian's python3-torch) and print ours / PyTorch.`,
   flags: {
     backends: {
@@ -174,6 +177,26 @@ async function augmentFigures(
   };
 }
 
+/** Generation rate of the whole corruption catalogue (bench/corruption_bench.ts). */
+async function corruptionFigures(): Promise<{
+  source: string;
+  images: number;
+  imagesPerCpuSecond: number | null;
+  imagesPerSecond: number;
+}> {
+  const { split, real } = await benchSplit(
+    Deno.env.get("MNIST_SOURCE") ?? join(resolveDataDir(undefined), "mnist"),
+  );
+  const t = catalogueRate(split);
+  return {
+    source: real ? "MNIST test" : "synthetic",
+    images: t.images,
+    // Without CPU time (Deno reads /proc/thread-self only with -A), null.
+    imagesPerCpuSecond: t.hasCpu ? t.images / t.cpu : null,
+    imagesPerSecond: t.images / t.wall,
+  };
+}
+
 runMain(info, async (flags) => {
   const backends = parseList<BackendName>(flags.backends, BACKENDS, "backends");
   const models = parseList<ModelName>(flags.models, MODEL_NAMES, "models");
@@ -195,6 +218,8 @@ runMain(info, async (flags) => {
   }
   if (!flags.json) logLine("measuring augmentation…");
   const augment = await augmentFigures(repeats);
+  if (!flags.json) logLine("measuring corruption generation…");
+  const corruption = await corruptionFigures();
   const peerModels = typeof peer === "object" ? peer.models : {};
   const machine = {
     cpu: cpuModel(),
@@ -208,6 +233,7 @@ runMain(info, async (flags) => {
         machine,
         results,
         augment: typeof augment === "object" ? augment : null,
+        corruption,
         peer: typeof peer === "object" ? peer : null,
       },
       null,
@@ -269,6 +295,15 @@ runMain(info, async (flags) => {
         fmt(augment.withGzip)
       } img/s with gzip'd IDX encoding`
       : `augment skipped: ${augment}`,
+  );
+  console.log(
+    `corruption (${CORRUPTIONS.length} corruptions × 5 severities, ${
+      fmt(corruption.images / (CORRUPTIONS.length * 5))
+    } ${corruption.source} images each, 1 thread): ${
+      corruption.imagesPerCpuSecond === null
+        ? ""
+        : `${fmt(corruption.imagesPerCpuSecond)} img/s per CPU second, `
+    }${fmt(corruption.imagesPerSecond)} img/s wall (target ≥ 20,000)`,
   );
   return 0;
 });

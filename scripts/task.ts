@@ -1,5 +1,5 @@
 /**
- * What `deno task augment|train:dense|train:cnn|report [flags]` runs:
+ * What `deno task augment|train:dense|train:cnn|report|robustness [flags]` runs:
  * the stage's task chain with `--data-dir` applied to every task in it
  * (see lib/cli/task.ts for why a wrapper is needed).
  *

@@ -77,7 +77,15 @@ Deno.test(
   "deno.json: each stage with upstream tasks runs them on its --data-dir",
   NEEDS_PERMISSIONS,
   () => {
-    for (const stage of ["augment", "train:dense", "train:cnn", "report"]) {
+    for (
+      const stage of [
+        "augment",
+        "train:dense",
+        "train:cnn",
+        "report",
+        "robustness",
+      ]
+    ) {
       const task = TASKS[stage];
       assert.ok(task, stage);
       // The public task has no dependencies of its own: the wrapper sets

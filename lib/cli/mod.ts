@@ -12,3 +12,4 @@ export * from "./evaluate.ts";
 export * from "./flags.ts";
 export * from "./task.ts";
 export * from "./train.ts";
+export * from "./robustness.ts";

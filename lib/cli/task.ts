@@ -1,6 +1,6 @@
 /**
  * `deno task <stage> [flags]` for the stages with upstream tasks
- * (augment, train:dense, train:cnn, report), so that `--data-dir DIR`
+ * (augment, train:dense, train:cnn, report, robustness), so that `--data-dir DIR`
  * applies to the whole chain.
  *
  * Deno (2.9) appends the arguments of `deno task <name> …` to the command
@@ -25,6 +25,7 @@ export const CHAIN_STAGES: readonly string[] = [
   "train:dense",
   "train:cnn",
   "report",
+  "robustness",
 ];
 
 /** The deno.json task holding `stage`'s command and its dependencies. */

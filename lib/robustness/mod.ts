@@ -10,3 +10,8 @@ export * from "./catalogue.ts";
 export * from "./corrupt.ts";
 export * from "./scores.ts";
 export * from "./results.ts";
+export * from "./sweep.ts";
+export * from "./samples.ts";
+export * from "./export.ts";
+export * from "./stage.ts";
+export * from "./prefetch.ts";
