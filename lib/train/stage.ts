@@ -17,11 +17,16 @@ import {
   tf,
   writeJsonAtomic,
 } from "../core/mod.ts";
-import { type BackendName, initBackend } from "../kernels/mod.ts";
+import {
+  type BackendInfo,
+  type BackendName,
+  initBackend,
+} from "../kernels/mod.ts";
 import { evaluateSplit, type SplitMetrics } from "../evaluate/mod.ts";
 import {
   loadMnist,
   loadNoisy,
+  type MnistSplit,
   mnistStageInputs,
   NOISY_FILES,
   takeFirst,
@@ -33,7 +38,12 @@ import {
 } from "./models.ts";
 import { saveModel } from "./model_io.ts";
 import type { Recipe } from "./recipes.ts";
-import { type BatchProgress, type EpochRecord, train } from "./train.ts";
+import {
+  type BatchProgress,
+  type EpochRecord,
+  train,
+  type TrainResult,
+} from "./train.ts";
 
 /** The files a training stage writes, besides the model. */
 export const TRAIN_OUTPUTS = {
@@ -207,30 +217,8 @@ export async function runTrainStage(
       log(
         `train:${options.model}: evaluating on the noisy and clean test splits`,
       );
-      const inferStart = performance.now();
-      const noisy = evaluateSplit(result.model, noisyTest);
-      const inferenceImagesPerSecond = noisyTest.count /
-        ((performance.now() - inferStart) / 1000);
-      const clean = evaluateSplit(result.model, cleanTest);
-
-      const metrics: ModelMetrics = {
-        model: options.model,
-        params: result.model.countParams(),
-        recipe: options.recipe,
-        limit: options.limit ?? null,
-        backend: backend.name,
-        gemm: backend.gemm,
-        tfjs: backend.tfjs,
-        epochsRun: result.epochsRun,
-        bestEpoch: result.bestEpoch,
-        stoppedEarly: result.stoppedEarly,
-        trainSeconds: result.trainSeconds,
-        imagesPerSecond: result.imagesPerSecond,
-        inferenceImagesPerSecond,
-        counts: result.counts,
-        inputStandardization: result.standardize ?? null,
-        test: { noisy: noisy.metrics, clean: clean.metrics },
-      };
+      const tests = evaluateTests(result.model, noisyTest, cleanTest);
+      const metrics = modelMetrics(options, backend, result, tests);
       if (metrics.params !== KERAS_PARAM_COUNTS[options.model]) {
         log(
           `warning: ${metrics.params} parameters, Keras has ${
@@ -238,23 +226,7 @@ export async function runTrainStage(
           }`,
         );
       }
-      const round = (values: Float32Array) =>
-        Array.from(values, (v) => Math.round(v * 1e4) / 1e4);
-      await saveModel(result.model, dir);
-      await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.history), {
-        epochs: result.history,
-      });
-      await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.metrics), metrics);
-      await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.predictions), {
-        noisy: {
-          predicted: Array.from(noisy.predictions.predicted),
-          confidence: round(noisy.predictions.confidence),
-        },
-        clean: {
-          predicted: Array.from(clean.predictions.predicted),
-          confidence: round(clean.predictions.confidence),
-        },
-      });
+      await saveTrainOutputs(dir, result, tests, metrics);
       result.model.dispose();
       return {
         status: "done",
@@ -288,4 +260,76 @@ export async function runTrainStage(
       await Deno.remove(checkpoint).catch(() => {});
       return { status: "trained", dir, metrics: run.value };
   }
+}
+
+/** A trained model on both test splits. */
+interface TestEvaluations {
+  noisy: ReturnType<typeof evaluateSplit>;
+  clean: ReturnType<typeof evaluateSplit>;
+  /** Inference speed measured on the noisy split. */
+  inferenceImagesPerSecond: number;
+}
+
+function evaluateTests(
+  model: tf.LayersModel,
+  noisyTest: MnistSplit,
+  cleanTest: MnistSplit,
+): TestEvaluations {
+  const inferStart = performance.now();
+  const noisy = evaluateSplit(model, noisyTest);
+  const inferenceImagesPerSecond = noisyTest.count /
+    ((performance.now() - inferStart) / 1000);
+  const clean = evaluateSplit(model, cleanTest);
+  return { noisy, clean, inferenceImagesPerSecond };
+}
+
+/** What `metrics.json` records of a finished run. */
+function modelMetrics(
+  options: TrainStageOptions,
+  backend: BackendInfo,
+  result: TrainResult,
+  tests: TestEvaluations,
+): ModelMetrics {
+  return {
+    model: options.model,
+    params: result.model.countParams(),
+    recipe: options.recipe,
+    limit: options.limit ?? null,
+    backend: backend.name,
+    gemm: backend.gemm,
+    tfjs: backend.tfjs,
+    epochsRun: result.epochsRun,
+    bestEpoch: result.bestEpoch,
+    stoppedEarly: result.stoppedEarly,
+    trainSeconds: result.trainSeconds,
+    imagesPerSecond: result.imagesPerSecond,
+    inferenceImagesPerSecond: tests.inferenceImagesPerSecond,
+    counts: result.counts,
+    inputStandardization: result.standardize ?? null,
+    test: { noisy: tests.noisy.metrics, clean: tests.clean.metrics },
+  };
+}
+
+/** The model, history, metrics and test predictions, each atomically. */
+async function saveTrainOutputs(
+  dir: string,
+  result: TrainResult,
+  tests: TestEvaluations,
+  metrics: ModelMetrics,
+): Promise<void> {
+  const round = (values: Float32Array) =>
+    Array.from(values, (v) => Math.round(v * 1e4) / 1e4);
+  const predictions = (split: TestEvaluations["noisy"]) => ({
+    predicted: Array.from(split.predictions.predicted),
+    confidence: round(split.predictions.confidence),
+  });
+  await saveModel(result.model, dir);
+  await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.history), {
+    epochs: result.history,
+  });
+  await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.metrics), metrics);
+  await writeJsonAtomic(join(dir, TRAIN_OUTPUTS.predictions), {
+    noisy: predictions(tests.noisy),
+    clean: predictions(tests.clean),
+  });
 }
