@@ -17,7 +17,12 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { exists, FileSystemError, MissingInputError } from "../core/mod.ts";
+import {
+  exists,
+  FileSystemError,
+  MissingInputError,
+  NoisyMnistError,
+} from "../core/mod.ts";
 import { REPORT_FILES, reportDir } from "./stage.ts";
 
 /** Where Debian's `chromium` package puts the browser. */
@@ -105,7 +110,22 @@ export async function checkReportInBrowser(
       `${resolved.executablePath} is missing; install it with \`apt-get install -y chromium\``,
     );
   }
-  const driver = new URL("./browser_driver.ts", import.meta.url);
+  return await runBrowserDriver<CheckResult[]>(
+    new URL("./browser_driver.ts", import.meta.url),
+    resolved,
+  );
+}
+
+/**
+ * Run a playwright-core driver script (`driver`, a module taking its
+ * options as one JSON argument) in its own Deno process with the project's
+ * config, and parse the JSON its last stdout line holds. A driver that
+ * fails, or prints nothing, is one line with its first stderr lines.
+ */
+export async function runBrowserDriver<T>(
+  driver: URL,
+  options: unknown,
+): Promise<T> {
   const config = new URL("../../deno.json", import.meta.url);
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
@@ -115,7 +135,7 @@ export async function checkReportInBrowser(
       "--config",
       fileURLToPath(config),
       fileURLToPath(driver),
-      JSON.stringify(resolved),
+      JSON.stringify(options),
     ],
     stdin: "null",
     stdout: "piped",
@@ -124,11 +144,11 @@ export async function checkReportInBrowser(
   const stdout = new TextDecoder().decode(output.stdout).trim();
   if (!output.success || stdout === "") {
     const stderr = new TextDecoder().decode(output.stderr).trim();
-    throw new Error(
+    throw new NoisyMnistError(
       `browser driver failed (exit ${output.code}): ${
         stderr.split("\n").slice(0, 5).join(" | ")
       }`,
     );
   }
-  return JSON.parse(stdout.split("\n").at(-1)!) as CheckResult[];
+  return JSON.parse(stdout.split("\n").at(-1)!) as T;
 }

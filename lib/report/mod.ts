@@ -22,6 +22,7 @@ export {
   CHROMIUM_ARGS,
   CHROMIUM_PATH,
   formatCheck,
+  runBrowserDriver,
 } from "./browser_check.ts";
 export {
   findUpstream,

@@ -15,7 +15,6 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
 import { exists, MissingInputError } from "../core/mod.ts";
 import { NUM_CLASSES } from "../data/mod.ts";
 import {
@@ -25,7 +24,11 @@ import {
   splitInputs,
   topClasses,
 } from "../predict/mod.ts";
-import { type CheckResult, CHROMIUM_PATH } from "../report/mod.ts";
+import {
+  type CheckResult,
+  CHROMIUM_PATH,
+  runBrowserDriver,
+} from "../report/mod.ts";
 import type { DriverOptions, DriverReport } from "./browser_driver.ts";
 import { serveSite } from "./server.ts";
 import { buildSite } from "./site.ts";
@@ -64,33 +67,11 @@ function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-async function runDriver(options: DriverOptions): Promise<DriverReport> {
-  const driver = new URL("./browser_driver.ts", import.meta.url);
-  const config = new URL("../../deno.json", import.meta.url);
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      "--config",
-      fileURLToPath(config),
-      fileURLToPath(driver),
-      JSON.stringify(options),
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stdout = new TextDecoder().decode(output.stdout).trim();
-  if (!output.success || stdout === "") {
-    const stderr = new TextDecoder().decode(output.stderr).trim();
-    throw new Error(
-      `browser driver failed (exit ${output.code}): ${
-        stderr.split("\n").slice(0, 5).join(" | ")
-      }`,
-    );
-  }
-  return JSON.parse(stdout.split("\n").at(-1)!) as DriverReport;
+function runDriver(options: DriverOptions): Promise<DriverReport> {
+  return runBrowserDriver<DriverReport>(
+    new URL("./browser_driver.ts", import.meta.url),
+    options,
+  );
 }
 
 /**
