@@ -4,6 +4,7 @@
  * `dependencies`, so the data folder must reach the whole chain another
  * way, and the report must print commands that run one stage each.
  */
+import { FIXTURE_SEED, writeRobustnessFixture } from "./fixtures_robustness.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { chainDataDir } from "../lib/cli/task.ts";
@@ -157,6 +158,20 @@ Deno.test(
       }
       assert.ok((await shellWords(lines[2])).join(" ").includes("--epochs 3"));
       assert.ok((await shellWords(lines[1])).join(" ").includes("--seed 42"));
+
+      // With robustness results, their stage runs before the report.
+      await writeRobustnessFixture(dataDir);
+      const withRobustness = commands(await loadReportInputs(dataDir));
+      assert.equal(withRobustness.length, 6);
+      const words = await shellWords(withRobustness[4]);
+      const base = TASKS["chain:robustness"].command.split(" ");
+      assert.deepEqual(words.slice(0, base.length), base);
+      assert.deepEqual(words.slice(base.length), [
+        "--seed",
+        String(FIXTURE_SEED),
+        "--data-dir",
+        dataDir,
+      ]);
     });
   },
 );

@@ -124,6 +124,8 @@ export const STAGE_COMMANDS = {
     "deno run --allow-read --allow-write --allow-env --allow-ffi scripts/train_dense.ts",
   "train:cnn":
     "deno run --allow-read --allow-write --allow-env --allow-ffi scripts/train_cnn.ts",
+  robustness:
+    "deno run --allow-read --allow-write --allow-env --allow-ffi scripts/robustness.ts",
   report: "deno run --allow-read --allow-write --allow-env scripts/report.ts",
 } as const;
 
@@ -186,7 +188,7 @@ function augmentCommand(manifest: StageManifest, dataFlag: string): string {
 
 /**
  * The commands that reproduce the run, in order: fetch, augment, train
- * each trained model, report, with the flags the manifests record. Each
+ * each trained model, robustness (when it has run), report, with the flags the manifests record. Each
  * runs one stage's script (see {@link STAGE_COMMANDS}); arguments are
  * quoted for a POSIX shell.
  *
@@ -210,6 +212,27 @@ export function commands(inputs: ReportInputs): string[] {
     withData(STAGE_COMMANDS.fetch),
     augmentCommand(inputs.noisy.manifest, dataFlag),
     ...inputs.models.map((m) => trainCommand(m, dataFlag)),
+    ...robustnessCommand(inputs.robustness, dataFlag),
     withData(STAGE_COMMANDS.report),
+  ];
+}
+
+/**
+ * The robustness command with the seed and limit its manifest records,
+ * when the benchmark has run (none otherwise).
+ */
+function robustnessCommand(
+  robustness: ReportInputs["robustness"],
+  dataFlag: string,
+): string[] {
+  if (robustness.status === "absent") return [];
+  const { seed, limit } = robustness.manifest.params ?? {};
+  return [
+    [
+      STAGE_COMMANDS.robustness,
+      typeof seed === "number" ? flag("seed", seed) : "",
+      typeof limit === "number" ? flag("limit", limit) : "",
+      dataFlag,
+    ].filter(Boolean).join(" "),
   ];
 }
