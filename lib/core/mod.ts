@@ -26,3 +26,4 @@ export * from "./progress.ts";
 export { deriveKey, KeyedRng, SplitMix64, type U64 } from "./rng.ts";
 export * from "./stage.ts";
 export * from "./tf.ts";
+export * from "./worker_channel.ts";

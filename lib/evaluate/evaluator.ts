@@ -17,7 +17,7 @@
  * @module
  */
 
-import { NoisyMnistError, tf } from "../core/mod.ts";
+import { NoisyMnistError, tf, WorkerChannel } from "../core/mod.ts";
 import type { MnistSplit } from "../data/mod.ts";
 import {
   type BackendInfo,
@@ -71,58 +71,15 @@ export type EvalReply =
 /** An evaluation worker failed. */
 export class EvalWorkerError extends NoisyMnistError {}
 
-/** One worker and the replies awaited from it, in order. */
-class EvalWorker {
-  readonly #worker = new Worker(new URL("./worker.ts", import.meta.url), {
-    type: "module",
-  });
-  readonly #waiting: ((reply: EvalReply) => void)[] = [];
-  #failure: string | undefined;
+/** An evaluation worker: requests answered in order. */
+type EvalWorker = WorkerChannel<EvalRequest, EvalReply>;
 
-  constructor() {
-    this.#worker.onmessage = (event: MessageEvent<EvalReply>) => {
-      this.#waiting.shift()?.(event.data);
-    };
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      this.#failure = event.message;
-      for (const resolve of this.#waiting.splice(0)) {
-        resolve({ type: "error", message: event.message });
-      }
-    };
-  }
-
-  async ask<T extends EvalReply["type"]>(
-    request: EvalRequest,
-    type: T,
-    transfer: ArrayBuffer[] = [],
-  ): Promise<Extract<EvalReply, { type: T }>> {
-    const reply = this.#failure
-      ? { type: "error" as const, message: this.#failure }
-      : await new Promise<EvalReply>((resolve) => {
-        this.#waiting.push(resolve);
-        this.#worker.postMessage(request, transfer);
-      });
-    if (reply.type === "error") {
-      throw new EvalWorkerError(
-        `evaluation worker failed: ${reply.message.split("\n")[0]}`,
-      );
-    }
-    if (reply.type !== type) {
-      throw new EvalWorkerError(
-        `evaluation worker sent "${reply.type}", expected "${type}"`,
-      );
-    }
-    return reply as Extract<EvalReply, { type: T }>;
-  }
-
-  tell(request: EvalRequest, transfer: ArrayBuffer[] = []): void {
-    this.#worker.postMessage(request, transfer);
-  }
-
-  terminate(): void {
-    this.#worker.terminate();
-  }
+function startEvalWorker(): EvalWorker {
+  return new WorkerChannel(
+    new URL("./worker.ts", import.meta.url),
+    "evaluation worker",
+    EvalWorkerError,
+  );
 }
 
 /** Options of {@link Evaluator.open}. */
@@ -294,11 +251,11 @@ export class Evaluator {
     if (this.#workers) return this.#workers;
     const workers = Array.from(
       { length: this.threads - 1 },
-      () => new EvalWorker(),
+      startEvalWorker,
     );
     this.#workers = workers;
     await Promise.all(workers.map((worker) =>
-      worker.ask({
+      worker.request({
         type: "init",
         backend: this.backend.name,
         gemm: this.backend.gemm,
@@ -343,7 +300,7 @@ export class Evaluator {
     const lane = async (worker: EvalWorker, w: number) => {
       for (let b = claim(); b >= 0; b = claim()) {
         const [start, end] = range(b);
-        const reply = await worker.ask(
+        const reply = await worker.request(
           { type: "predict", start, end },
           "probabilities",
         );

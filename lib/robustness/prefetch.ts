@@ -7,7 +7,7 @@
  * @module
  */
 
-import { NoisyMnistError } from "../core/mod.ts";
+import { NoisyMnistError, WorkerChannel } from "../core/mod.ts";
 import type { MnistSplit } from "../data/mod.ts";
 import type { Corruption, Severity } from "./corruption.ts";
 
@@ -29,31 +29,21 @@ export class CorruptionWorkerError extends NoisyMnistError {}
  * order. Terminate it when done.
  */
 export class CorruptionWorker {
-  readonly #worker = new Worker(new URL("./worker.ts", import.meta.url), {
-    type: "module",
-  });
-  readonly #waiting: ((reply: CorruptReply) => void)[] = [];
+  readonly #channel = new WorkerChannel<CorruptRequest, CorruptReply>(
+    new URL("./worker.ts", import.meta.url),
+    "corruption worker",
+    CorruptionWorkerError,
+  );
   readonly #clean: MnistSplit;
-  #failure: string | undefined;
 
   constructor(clean: MnistSplit) {
     this.#clean = clean;
-    this.#worker.onmessage = (event: MessageEvent<CorruptReply>) => {
-      this.#waiting.shift()?.(event.data);
-    };
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      this.#failure = event.message;
-      for (const resolve of this.#waiting.splice(0)) {
-        resolve({ type: "error", message: event.message });
-      }
-    };
     const split: MnistSplit = {
       ...clean,
       images: clean.images.slice(),
       labels: clean.labels.slice(),
     };
-    this.#worker.postMessage({ type: "split", split } satisfies CorruptRequest);
+    this.#channel.tell({ type: "split", split });
   }
 
   /** `corruptSplit(clean, corruption, severity, seed)`, computed by the worker. */
@@ -62,26 +52,15 @@ export class CorruptionWorker {
     severity: Severity,
     seed: number,
   ): Promise<MnistSplit> {
-    const reply = this.#failure
-      ? { type: "error" as const, message: this.#failure }
-      : await new Promise<CorruptReply>((resolve) => {
-        this.#waiting.push(resolve);
-        const request: CorruptRequest = {
-          type: "corrupt",
-          name: corruption.name,
-          severity,
-          seed,
-        };
-        this.#worker.postMessage(request);
-      });
-    if (reply.type === "error") {
-      throw new CorruptionWorkerError(
-        `corruption worker failed: ${reply.message.split("\n")[0]}`,
-      );
-    }
+    const { images } = await this.#channel.request({
+      type: "corrupt",
+      name: corruption.name,
+      severity,
+      seed,
+    }, "images");
     const { count, rows, cols } = this.#clean;
     return {
-      images: reply.images,
+      images,
       labels: this.#clean.labels.slice(),
       count,
       rows,
@@ -91,6 +70,6 @@ export class CorruptionWorker {
 
   /** Stop the worker. */
   terminate(): void {
-    this.#worker.terminate();
+    this.#channel.terminate();
   }
 }

@@ -23,7 +23,7 @@
  * @module
  */
 
-import { NoisyMnistError, tf } from "../core/mod.ts";
+import { NoisyMnistError, tf, WorkerChannel } from "../core/mod.ts";
 import type { BackendName } from "../kernels/mod.ts";
 import { encodeCheckpoint } from "./checkpoint.ts";
 import type { FloatBatch } from "../data/mod.ts";
@@ -77,67 +77,15 @@ export type WorkerReply =
 /** A worker failed; the run cannot continue. */
 export class WorkerError extends NoisyMnistError {}
 
-/** A worker and the replies it has not yet been asked for. */
-class WorkerHandle {
-  readonly #worker: Worker;
-  readonly #waiting: ((reply: WorkerReply) => void)[] = [];
-  #failure: string | undefined;
+/** A training worker: requests answered in order. */
+type TrainingWorker = WorkerChannel<WorkerRequest, WorkerReply>;
 
-  constructor() {
-    this.#worker = new Worker(
-      new URL("./worker.ts", import.meta.url),
-      { type: "module" },
-    );
-    this.#worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-      this.#waiting.shift()?.(event.data);
-    };
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      this.#failure = event.message;
-      for (const resolve of this.#waiting.splice(0)) {
-        resolve({ type: "error", message: event.message });
-      }
-    };
-  }
-
-  /** Send a request whose reply will be awaited. */
-  ask(
-    request: WorkerRequest,
-    transfer: ArrayBuffer[] = [],
-  ): Promise<WorkerReply> {
-    if (this.#failure) {
-      return Promise.resolve({ type: "error", message: this.#failure });
-    }
-    const reply = new Promise<WorkerReply>((resolve) =>
-      this.#waiting.push(resolve)
-    );
-    this.#worker.postMessage(request, transfer);
-    return reply;
-  }
-
-  /** Send a request that has no reply. */
-  tell(request: WorkerRequest, transfer: ArrayBuffer[] = []): void {
-    this.#worker.postMessage(request, transfer);
-  }
-
-  terminate(): void {
-    this.#worker.terminate();
-  }
-}
-
-function expect<T extends WorkerReply["type"]>(
-  reply: WorkerReply,
-  type: T,
-): Extract<WorkerReply, { type: T }> {
-  if (reply.type === "error") {
-    throw new WorkerError(`training worker failed: ${reply.message}`);
-  }
-  if (reply.type !== type) {
-    throw new WorkerError(
-      `training worker sent "${reply.type}", expected "${type}"`,
-    );
-  }
-  return reply as Extract<WorkerReply, { type: T }>;
+function startWorker(): TrainingWorker {
+  return new WorkerChannel(
+    new URL("./worker.ts", import.meta.url),
+    "training worker",
+    WorkerError,
+  );
 }
 
 /** Sizes of `shards` contiguous, nearly equal parts of `n`. */
@@ -181,13 +129,13 @@ function accumulatePair(
 /** Coordinates the local replica and the worker replicas. */
 export class DataParallel {
   readonly #local: Replica;
-  readonly #workers: WorkerHandle[];
+  readonly #workers: TrainingWorker[];
   readonly #seed: number;
   #learningRate: number;
 
   private constructor(
     local: Replica,
-    workers: WorkerHandle[],
+    workers: TrainingWorker[],
     recipe: Recipe,
     learningRate: number,
   ) {
@@ -212,11 +160,11 @@ export class DataParallel {
     const state = await encodeCheckpoint(null, snapshot.groups);
     const workers = Array.from(
       { length: replicas - 1 },
-      () => new WorkerHandle(),
+      startWorker,
     );
     try {
       await Promise.all(workers.map(async (worker) =>
-        expect(
+        worker.expect(
           await worker.ask({
             type: "init",
             backend,
@@ -306,7 +254,9 @@ export class DataParallel {
     tf.dispose([xs, ys]);
     const shards = [
       local,
-      ...(await Promise.all(remote)).map((r) => expect(r, "gradients")),
+      ...(await Promise.all(remote)).map((r, i) =>
+        this.#workers[i].expect(r, "gradients")
+      ),
     ];
 
     // Weighted mean in a fixed order: the gradient of the batch's mean loss.
@@ -389,8 +339,8 @@ export class DataParallel {
     out.set(local.dataSync() as Float32Array, 0);
     local.dispose();
     let at = sizes[0] * 10;
-    for (const reply of await Promise.all(remote)) {
-      const probabilities = expect(reply, "predictions").probabilities;
+    for (const [w, reply] of (await Promise.all(remote)).entries()) {
+      const { probabilities } = this.#workers[w].expect(reply, "predictions");
       out.set(probabilities, at);
       at += probabilities.length;
     }
