@@ -24,7 +24,7 @@ import {
 import { formatPercent } from "./format.ts";
 import { MODEL_FILES, REPORT_MODELS } from "./load.ts";
 import type { RobustnessResults } from "../robustness/mod.ts";
-import { ROBUSTNESS_DIR, ROBUSTNESS_FILES } from "./robustness_load.ts";
+import { ROBUSTNESS_DIR, ROBUSTNESS_FILES } from "../robustness/mod.ts";
 import { REPORT_FILES, reportDir } from "./stage.ts";
 
 /** The marks a Vega SVG draws, as opposed to its axes, legends and frame. */

@@ -20,14 +20,13 @@ import {
 } from "../core/mod.ts";
 import { loadMnist, MNIST_FILES, type MnistSplit } from "../data/mod.ts";
 import type { ModelName } from "../train/mod.ts";
-import { MNIST_C_NAMES, type RobustnessResults } from "../robustness/mod.ts";
+import {
+  MNIST_C_NAMES,
+  ROBUSTNESS_DIR,
+  ROBUSTNESS_FILES,
+  type RobustnessResults,
+} from "../robustness/mod.ts";
 import { MODEL_LABELS } from "./charts.ts";
-
-/** The robustness stage's folder, relative to the data folder. */
-export const ROBUSTNESS_DIR = "robustness";
-
-/** The files of `robustness/` the report reads. */
-export const ROBUSTNESS_FILES = { results: "results.json" } as const;
 
 /** The task that writes `robustness/`. */
 export const ROBUSTNESS_TASK = "deno task robustness";

@@ -30,12 +30,8 @@ import {
   trainTask,
 } from "./load.ts";
 import { chartFile, renderMarkdown, SAMPLES_FILE } from "./markdown.ts";
-import {
-  cleanTestFiles,
-  ROBUSTNESS_DIR,
-  ROBUSTNESS_FILES,
-  ROBUSTNESS_TASK,
-} from "./robustness_load.ts";
+import { cleanTestFiles, ROBUSTNESS_TASK } from "./robustness_load.ts";
+import { ROBUSTNESS_DIR, ROBUSTNESS_FILES } from "../robustness/mod.ts";
 
 /**
  * Bumped when the report's content or layout changes, so existing reports
@@ -147,7 +143,8 @@ export async function runReportStage(
           name: ROBUSTNESS_DIR,
           dir: join(options.dataDir, ROBUSTNESS_DIR),
           task: ROBUSTNESS_TASK,
-          files: Object.values(ROBUSTNESS_FILES),
+          // samples.png is drawn after the stage, outside its manifest.
+          files: [ROBUSTNESS_FILES.results],
         }]
         : []),
     ],

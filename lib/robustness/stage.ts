@@ -52,6 +52,9 @@ import { runSweep, type SweepModel, type SweepTimings } from "./sweep.ts";
  */
 export const ROBUSTNESS_VERSION = 1;
 
+/** The stage's folder, relative to the data folder. */
+export const ROBUSTNESS_DIR = "robustness";
+
 /** The stage's files, relative to `<data-dir>/robustness`. */
 export const ROBUSTNESS_FILES = {
   results: "results.json",
@@ -63,7 +66,7 @@ export const REFERENCE_MODEL = "dense";
 
 /** The robustness folder of a data folder. */
 export function robustnessDir(dataDir: string): string {
-  return join(dataDir, "robustness");
+  return join(dataDir, ROBUSTNESS_DIR);
 }
 
 /** The task that trains model `name`. */
