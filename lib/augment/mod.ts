@@ -36,3 +36,4 @@ export { AugmentPool, defaultWorkerCount } from "./pool.ts";
 export * from "./samples.ts";
 export * from "./stage.ts";
 export * from "./warp.ts";
+export * from "./mix/mod.ts";
