@@ -364,3 +364,25 @@ Deno.test("bad configs are refused naming the field", () => {
     RangeError,
   );
 });
+
+Deno.test("an op's own draws are keyed by epoch too, not only the plan", () => {
+  // One op at one fixed severity: the plan is the same for every key, so
+  // only the op's stream can make epochs differ.
+  const c = new MixCorruptor(
+    {
+      identity: 0,
+      width: 1,
+      depthMin: 1,
+      depthMax: 1,
+      alpha: 1,
+      ops: { gaussian_noise: { weight: 1, min: 0.1, max: 0.1 } },
+    },
+    28,
+    28,
+  );
+  const a = ring();
+  const b = ring();
+  c.apply(a, 42, 0, 5);
+  c.apply(b, 42, 1, 5);
+  assert.ok(a.some((v, p) => v !== b[p]));
+});
