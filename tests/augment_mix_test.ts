@@ -21,7 +21,7 @@ import {
 } from "../lib/augment/mod.ts";
 import { gaussianBlur } from "../lib/augment/corruptions.ts";
 import { ConfigError, KeyedRng } from "../lib/core/mod.ts";
-import { normal } from "../lib/robustness/corruptions/normal.ts";
+import { normal } from "../lib/core/mod.ts";
 import { MNIST_C_NAMES } from "../lib/robustness/catalogue.ts";
 
 /** A 28×28 "digit": a bright ring with a grey rim. */

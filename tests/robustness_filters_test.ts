@@ -28,7 +28,7 @@ import {
   motionBlurCorruption,
   motionBlurKernel,
 } from "../lib/robustness/corruptions/motion_blur.ts";
-import { normal } from "../lib/robustness/corruptions/normal.ts";
+import { normal } from "../lib/core/mod.ts";
 import {
   MUD_LEVEL,
   spatterCorruption,

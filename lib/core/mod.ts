@@ -24,6 +24,7 @@ export * from "./pixel_stats.ts";
 export * from "./png.ts";
 export * from "./progress.ts";
 export { deriveKey, KeyedRng, SplitMix64, type U64 } from "./rng.ts";
+export { normal } from "./normal.ts";
 export * from "./stage.ts";
 export * from "./tf.ts";
 export * from "./worker_channel.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { normal } from "../../robustness/corruptions/normal.ts";
+import { normal } from "../../core/mod.ts";
 import type { MixOp } from "./op.ts";
 
 /** Additive Gaussian noise; severity = σ on the [0, 1] scale. */

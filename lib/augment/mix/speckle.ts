@@ -9,7 +9,7 @@
  * @module
  */
 
-import { normal } from "../../robustness/corruptions/normal.ts";
+import { normal } from "../../core/mod.ts";
 import type { MixOp } from "./op.ts";
 
 /** Multiplicative noise; severity = σ (relative to the pixel's value). */

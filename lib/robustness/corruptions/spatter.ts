@@ -8,7 +8,7 @@
 import type { KeyedRng } from "../../core/mod.ts";
 import { type Corruption, IMAGE_PIXELS, type Severity } from "../corruption.ts";
 import { gaussian2d, gaussianHalfKernel, toByte } from "./ndimage.ts";
-import { normal } from "./normal.ts";
+import { normal } from "../../core/mod.ts";
 
 /**
  * MNIST-C's table per severity 1–5: (noise mean, noise sd, field σ,

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { KeyedRng } from "../../core/mod.ts";
+import type { KeyedRng } from "./rng.ts";
 
 const LAYERS = 128;
 /** Right edge of the base layer. */
