@@ -24,11 +24,8 @@ import {
 import { formatPercent } from "./format.ts";
 import { MODEL_FILES, REPORT_MODELS } from "./load.ts";
 import type { RobustnessResults } from "../robustness/mod.ts";
-import {
-  findTrainedModels,
-  ROBUSTNESS_DIR,
-  ROBUSTNESS_FILES,
-} from "../robustness/mod.ts";
+import { ROBUSTNESS_DIR, ROBUSTNESS_FILES } from "../robustness/mod.ts";
+import { findTrainedModels } from "../evaluate/mod.ts";
 import { MODELS_METRICS } from "./content_models.ts";
 import { REPORT_FILES, reportDir } from "./stage.ts";
 

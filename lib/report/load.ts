@@ -20,7 +20,7 @@ import { loadNoisy, type MnistSplit, NUM_CLASSES } from "../data/mod.ts";
 // Type-only imports: models.ts and train_stage.ts load TensorFlow.js, which
 // a stage that only reads JSON and PNGs should not pay for.
 import type { EpochRecord, ModelMetrics, ModelName } from "../train/mod.ts";
-import { findTrainedModels } from "../robustness/mod.ts";
+import { findTrainedModels } from "../evaluate/mod.ts";
 import {
   findRobustness,
   loadRobustness,
