@@ -368,3 +368,61 @@ Deno.test("report helpers: statistics, selections, markup, pixels", () => {
     [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4],
   );
 });
+
+Deno.test(
+  "report: a third trained model is compared in 'All trained models'; absent without",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      await writeReportFixture(dir);
+      await runReportStage({ dataDir: dir, ...quiet });
+      const twoHtml = await read(dir, "index.html");
+      const twoMd = await read(dir, "report.md");
+      assert.doesNotMatch(twoHtml, /all-models/);
+      assert.doesNotMatch(twoMd, /All trained models|Also trained/);
+
+      const fixture = await writeReportFixture(dir, {
+        models: ["dense", "cnn", "cnn-robust"],
+      });
+      const result = await runReportStage({ dataDir: dir, ...quiet });
+      assert.equal(result.status, "built");
+      const html = await read(dir, "index.html");
+      const md = await read(dir, "report.md");
+      const robust = fixture.metrics["cnn-robust"]!;
+      const noisy = formatPercent(robust.test.noisy.accuracy);
+      const clean = formatPercent(robust.test.clean.accuracy);
+      for (
+        const [model, metric, text] of [
+          ["cnn-robust", "all-noisy", noisy],
+          ["cnn-robust", "all-clean", clean],
+          [
+            "cnn",
+            "all-noisy",
+            formatPercent(fixture.metrics.cnn!.test.noisy.accuracy),
+          ],
+          [
+            "dense",
+            "all-noisy",
+            formatPercent(fixture.metrics.dense!.test.noisy.accuracy),
+          ],
+        ]
+      ) {
+        const cell = new RegExp(
+          `<td[^>]*data-model="${model}"[^>]*data-metric="${metric}"[^>]*><span class="value">${text}</span>`,
+        );
+        assert.match(html, cell, `${model} ${metric} shows ${text}`);
+      }
+      assert.match(md, /\| Metric \| Dense \| CNN \| CNN robust \|/);
+      assert.match(
+        md,
+        new RegExp(`\\| Accuracy, noisy test \\| [^\\n]*${noisy}`),
+      );
+      assert.match(md, /Also trained, \*\*CNN robust\*\*/);
+      assert.ok(chartBlocks(html).has("all-models"));
+      // The study's summary table keeps its two columns.
+      const summary = html.match(/<table class="summary">[^]*?<\/table>/);
+      assert.ok(summary);
+      assert.doesNotMatch(summary[0], /cnn-robust/);
+    });
+  },
+);

@@ -13,6 +13,7 @@ import { basename, join } from "node:path";
 import {
   checkRecordedHash,
   DataError,
+  exists,
   MANIFEST_FILE,
   MissingInputError,
   recordedOutputs,
@@ -193,4 +194,42 @@ export async function modelFromFiles(
     );
   }
   return model;
+}
+
+/** The study's models, listed first by {@link findTrainedModels}. */
+const STUDY_MODELS = ["dense", "cnn"];
+
+/**
+ * The trained model folders of a data folder: each `models/<name>/` with
+ * a `manifest.json` (`dense`, `cnn`, `cnn-robust`…), the study's `dense`
+ * and `cnn` first (dense is the robustness benchmark's reference), then
+ * the others by name. Empty when there is no `models/`.
+ *
+ * @example
+ * ```ts
+ * import { findTrainedModels } from "./model_files.ts";
+ *
+ * console.log(await findTrainedModels("data")); // e.g. ["dense", "cnn", "cnn-robust"]
+ * ```
+ */
+export async function findTrainedModels(dataDir: string): Promise<string[]> {
+  const root = join(dataDir, "models");
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(root)) {
+      if (
+        entry.isDirectory && !entry.name.startsWith(".") &&
+        await exists(join(root, entry.name, MANIFEST_FILE))
+      ) names.push(entry.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const rank = (name: string) => {
+    const i = STUDY_MODELS.indexOf(name);
+    return i < 0 ? STUDY_MODELS.length : i;
+  };
+  return names.sort((a, b) =>
+    rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)
+  );
 }

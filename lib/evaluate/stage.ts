@@ -1,6 +1,6 @@
 /**
- * The evaluate stage: trained models (the data folder's `dense` and `cnn`,
- * or any folder holding a tfjs layers model) on test sets (the data
+ * The evaluate stage: trained models (every trained folder of the data
+ * folder's `models/` — dense, cnn, cnn-robust… — or any folder holding a tfjs layers model) on test sets (the data
  * folder's noisy and clean test splits, or any test-set folder or root of
  * them, see lib/data/testset.ts), written as one JSON file.
  *
@@ -17,8 +17,6 @@ import { basename, join } from "node:path";
 import {
   canonicalJson,
   denoVersions,
-  exists,
-  MANIFEST_FILE,
   MissingInputError,
   sha256Text,
   tf,
@@ -35,7 +33,11 @@ import type { BackendName } from "../kernels/mod.ts";
 import type { ModelName } from "../train/mod.ts";
 import { type EvaluationMetrics, Evaluator } from "./evaluator.ts";
 import type { Interval } from "./interval.ts";
-import { type ModelFiles, readModelFiles } from "./model_files.ts";
+import {
+  findTrainedModels,
+  type ModelFiles,
+  readModelFiles,
+} from "./model_files.ts";
 
 /** The data folder's models, in the order they are evaluated. */
 export const EVALUATED_MODELS: readonly ModelName[] = ["dense", "cnn"];
@@ -190,12 +192,19 @@ async function resolveModels(
   requested: readonly string[] | undefined,
   log: (line: string) => void,
 ): Promise<ModelFiles[]> {
-  const trainTask = (name: string) => `deno task train:${name}`;
+  const trainTask = (name: string) =>
+    (EVALUATED_MODELS as readonly string[]).includes(name)
+      ? `deno task train:${name}`
+      : `the training stage of models/${name}`;
+  const trained = await findTrainedModels(dataDir);
   if (requested && requested.length > 0) {
-    // A model named twice is evaluated once.
+    // A model named twice is evaluated once. A name is the data folder's
+    // model (dense, cnn, or any trained models/<name>/, e.g. cnn-robust)
+    // before it is a folder path.
     return Promise.all(
       [...new Set(requested)].map((model) =>
-        (EVALUATED_MODELS as readonly string[]).includes(model)
+        (EVALUATED_MODELS as readonly string[]).includes(model) ||
+          trained.includes(model)
           ? readModelFiles(join(dataDir, "models", model), {
             name: model,
             task: trainTask(model),
@@ -206,12 +215,13 @@ async function resolveModels(
   }
   const models: ModelFiles[] = [];
   for (const name of EVALUATED_MODELS) {
+    if (!trained.includes(name)) {
+      log(`evaluate: ${name} is not trained (${trainTask(name)}); skipped`);
+    }
+  }
+  for (const name of trained) {
     const dir = join(dataDir, "models", name);
-    if (await exists(join(dir, MANIFEST_FILE))) {
-      models.push(await readModelFiles(dir, { name, task: trainTask(name) }));
-    } else {log(
-        `evaluate: ${name} is not trained (${trainTask(name)}); skipped`,
-      );}
+    models.push(await readModelFiles(dir, { name, task: trainTask(name) }));
   }
   if (models.length === 0) {
     throw new MissingInputError(

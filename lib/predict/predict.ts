@@ -25,8 +25,9 @@ import {
   parseIdx,
   splitFromIdx,
 } from "../data/mod.ts";
+import { findTrainedModels } from "../evaluate/mod.ts";
 import { initBackend } from "../kernels/mod.ts";
-import { MODEL_FILES, MODEL_NAMES, type ModelName } from "../train/mod.ts";
+import { MODEL_FILES, MODEL_NAMES } from "../train/mod.ts";
 import { decodeImage, ImageDecodeError } from "./decode.ts";
 import {
   asMnistImage,
@@ -42,7 +43,7 @@ export const INPUT_SIZE = MNIST_SIDE * MNIST_SIDE;
 /** A trained model's files, read once and checked against its manifest. */
 export interface VerifiedModelFiles {
   /** Which model. */
-  name: ModelName;
+  name: string;
   /** Its folder, `<data-dir>/models/<name>`. */
   dir: string;
   /** `model.json` and the weight files it names, by file name. */
@@ -50,8 +51,10 @@ export interface VerifiedModelFiles {
 }
 
 /** The task that (re)trains a model, as the user types it. */
-function trainTask(name: ModelName): string {
-  return `deno task train:${name}`;
+function trainTask(name: string): string {
+  return (MODEL_NAMES as readonly string[]).includes(name)
+    ? `deno task train:${name}`
+    : `the training stage of models/${name}`;
 }
 
 async function readFileOrMissing(path: string, task: string) {
@@ -149,7 +152,7 @@ function weightPaths(json: tf.io.ModelJSON, path: string, rerun: string) {
  */
 export async function readVerifiedModel(
   dataDir: string,
-  name: ModelName,
+  name: string,
 ): Promise<VerifiedModelFiles | undefined> {
   const dir = join(dataDir, "models", name);
   const reader = await recordedFiles(dir, trainTask(name));
@@ -237,7 +240,7 @@ function memoryLoadHandler(model: VerifiedModelFiles): tf.io.IOHandler {
 /** A trained model, loaded. */
 export interface TrainedModel {
   /** Which model. */
-  name: ModelName;
+  name: string;
   /** The tfjs model (takes [0, 1] images, 28×28×1). */
   model: tf.LayersModel;
   /** Its verified files. */
@@ -252,7 +255,8 @@ export async function readTrainedModels(
   dataDir: string,
 ): Promise<VerifiedModelFiles[]> {
   const found: VerifiedModelFiles[] = [];
-  for (const name of MODEL_NAMES) {
+  // Every trained models/<name>/ (dense, cnn, then e.g. cnn-robust).
+  for (const name of await findTrainedModels(dataDir)) {
     const files = await readVerifiedModel(dataDir, name);
     if (files) found.push(files);
   }
@@ -348,7 +352,7 @@ export type FileResult =
     /** The 28×28 input the models saw, on [0, 1]. */
     input: Float32Array;
     /** Each model's 10 probabilities. */
-    probabilities: Partial<Record<ModelName, Float32Array>>;
+    probabilities: Record<string, Float32Array>;
     /** Where `--show` wrote the input, when asked. */
     shown?: string;
   }
@@ -522,10 +526,13 @@ export function tableHeader(fileWidth: number): string {
  */
 export function tableRows(result: FileResult, fileWidth: number): string[] {
   if (!result.ok) return [];
-  return Object.entries(result.probabilities).map(([name, p], i) =>
+  const entries = Object.entries(result.probabilities);
+  // As wide as the longest model name (cnn-robust), at least "dense".
+  const nameWidth = Math.max(5, ...entries.map(([name]) => name.length));
+  return entries.map(([name, p], i) =>
     [
       (i === 0 ? result.file : "").padEnd(fileWidth),
-      name.padEnd(5),
+      name.padEnd(nameWidth),
       ...topClasses(p).map((c) => `${c.class} ${percent(c.probability)}`),
     ].join("  ")
   );

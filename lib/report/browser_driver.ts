@@ -25,6 +25,8 @@ import { formatPercent } from "./format.ts";
 import { MODEL_FILES, REPORT_MODELS } from "./load.ts";
 import type { RobustnessResults } from "../robustness/mod.ts";
 import { ROBUSTNESS_DIR, ROBUSTNESS_FILES } from "../robustness/mod.ts";
+import { findTrainedModels } from "../evaluate/mod.ts";
+import { MODELS_METRICS } from "./content_models.ts";
 import { REPORT_FILES, reportDir } from "./stage.ts";
 
 /** The marks a Vega SVG draws, as opposed to its axes, legends and frame. */
@@ -83,6 +85,7 @@ export async function runBrowserChecks(
       if (metrics) results.push(await checkSummary(page, model, metrics));
     }
     results.push(await checkRobustness(page, options.dataDir));
+    results.push(await checkAllModels(page, options.dataDir));
     await checkImages(page, add);
 
     add(
@@ -201,7 +204,6 @@ async function checkRobustness(
   const problems: string[] = [];
   const seen: string[] = [];
   for (const m of results?.models ?? []) {
-    if (!REPORT_MODELS.includes(m.model as ModelName)) continue;
     for (
       const [metric, expected] of [
         ["mnist-c-accuracy", formatPercent(m.mnistCAccuracy)],
@@ -228,6 +230,78 @@ async function checkRobustness(
     detail: problems.length === 0
       ? seen.join(", ") || "no results"
       : problems.join("; "),
+  };
+}
+
+/**
+ * With more trained models than the study's two, the "All trained models"
+ * table's cells against each model's `metrics.json` and, when the page
+ * shows robustness results, `robustness/results.json`; without, the
+ * table must be absent.
+ */
+async function checkAllModels(
+  page: Page,
+  dataDir: string,
+): Promise<CheckResult> {
+  const name = "all-models table matches every model's files";
+  const names = await findTrainedModels(dataDir);
+  const table = page.locator("table.all-models");
+  const extra = names.filter((n) => !(REPORT_MODELS as string[]).includes(n));
+  if (extra.length === 0) {
+    const count = await table.count();
+    return {
+      name,
+      ok: count === 0,
+      detail: count === 0
+        ? "only the study's models: no table, as expected"
+        : "a table although only the study's models are trained",
+    };
+  }
+  const fresh = await page.locator('.robustness[data-status="fresh"]')
+    .count() === 1;
+  const results = fresh
+    ? await readJsonIfExists<RobustnessResults>(
+      join(dataDir, ROBUSTNESS_DIR, ROBUSTNESS_FILES.results),
+    )
+    : undefined;
+  const problems: string[] = [];
+  let checked = 0;
+  for (const model of names) {
+    const metrics = await readJsonIfExists<ModelMetrics>(
+      join(dataDir, "models", model, MODEL_FILES.metrics),
+    );
+    const r = results?.models.find((m) => m.model === model);
+    const wanted: [string, string | undefined][] = [
+      [
+        MODELS_METRICS.noisy,
+        metrics && formatPercent(metrics.test.noisy.accuracy),
+      ],
+      [
+        MODELS_METRICS.clean,
+        metrics && formatPercent(metrics.test.clean.accuracy),
+      ],
+      [MODELS_METRICS.mnistC, r && formatPercent(r.mnistCAccuracy)],
+      [MODELS_METRICS.mce, r && formatPercent(r.mCE, 1)],
+    ];
+    for (const [metric, expected] of wanted) {
+      const cell = page.locator(
+        `table.all-models td[data-model="${model}"][data-metric="${metric}"] .value`,
+      );
+      const text = (await cell.count()) === 1
+        ? (await cell.textContent())?.trim()
+        : undefined;
+      checked++;
+      if (text !== expected) {
+        problems.push(`${model} ${metric}: page "${text}", files ${expected}`);
+      }
+    }
+  }
+  return {
+    name,
+    ok: problems.length === 0,
+    detail: problems.length === 0
+      ? `${checked} cells of ${names.join(", ")}`
+      : problems.slice(0, 4).join("; "),
   };
 }
 

@@ -11,6 +11,7 @@ import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { EpochRecord, ModelName } from "../train/mod.ts";
 import type { ClassMetrics, ConfusionMatrix } from "../evaluate/mod.ts";
+import { modelColor, modelLabel } from "./model_names.ts";
 
 /** One chart, rendered. */
 export interface Chart {
@@ -114,10 +115,10 @@ export interface ModelHistory {
   epochs: readonly EpochRecord[];
 }
 
-function modelScale(models: readonly ModelName[]) {
+function modelScale(models: readonly string[]) {
   return {
-    domain: models.map((m) => MODEL_LABELS[m]),
-    range: models.map((m) => MODEL_COLORS[m]),
+    domain: models.map((m) => modelLabel(m)),
+    range: models.map((m) => modelColor(m)),
   };
 }
 
@@ -406,8 +407,8 @@ export function perClassSpec(
 
 /** One bar of {@link accuracySpec}. */
 export interface AccuracyBar {
-  /** Which model. */
-  model: ModelName;
+  /** Which model folder (`dense`, `cnn`, `cnn-robust`…). */
+  model: string;
   /** What was measured, e.g. `noisy test (ours)`. */
   series: string;
   /** The accuracy, a fraction. */
@@ -424,13 +425,13 @@ export function accuracySpec(
   series: readonly string[],
 ): TopLevelSpec {
   const values = bars.map((b) => ({
-    model: MODEL_LABELS[b.model],
+    model: modelLabel(b.model),
     series: b.series,
     accuracy: b.accuracy,
     low: b.low ?? b.accuracy,
     high: b.high ?? b.accuracy,
   }));
-  const models = [...new Set(bars.map((b) => MODEL_LABELS[b.model]))];
+  const models = [...new Set(bars.map((b) => modelLabel(b.model)))];
   const x = {
     field: "model",
     type: "nominal",
@@ -493,8 +494,8 @@ export function accuracySpec(
 
 /** One model's accuracy on one corruption, for {@link robustnessSpec}. */
 export interface RobustnessSeries {
-  /** Which model. */
-  model: ModelName;
+  /** Which model folder (`dense`, `cnn`, `cnn-robust`…). */
+  model: string;
   /** The corruption's name (a panel). */
   corruption: string;
   /** Accuracy at severities 1–5, in order. */
@@ -520,14 +521,14 @@ export function robustnessSpec(
   const values = series.flatMap((s) => [
     ...s.accuracies.map((accuracy, i) => ({
       corruption: s.corruption,
-      model: MODEL_LABELS[s.model],
+      model: modelLabel(s.model),
       kind: curve,
       severity: i + 1,
       accuracy,
     })),
     {
       corruption: s.corruption,
-      model: MODEL_LABELS[s.model],
+      model: modelLabel(s.model),
       kind: clean,
       severity: null,
       accuracy: s.clean,

@@ -24,6 +24,7 @@ import {
 } from "./content_charts.ts";
 import { robustnessSection, staleMessage } from "./content_robustness.ts";
 import type { ReportContent } from "./content_types.ts";
+import { modelsFindings, modelsSection } from "./content_models.ts";
 import { dataSection } from "./dataset.ts";
 import { formatTimestamp } from "./format.ts";
 import { galleries } from "./galleries.ts";
@@ -87,10 +88,11 @@ export async function buildContent(
         ? [staleMessage(inputs.robustness.reasons)]
         : []),
     ],
-    findings: findings(inputs),
+    findings: [...findings(inputs), ...modelsFindings(inputs)],
     trust: trustNotes(inputs, hashes["noisy/manifest.json"]),
     summary: summaryTable(inputs),
     accuracyChart: await accuracyChart(inputs),
+    models: await modelsSection(inputs),
     learningCharts: await learningCharts(inputs),
     confusionCharts: await confusionCharts(inputs),
     perClassChart: await perClassChart(inputs),

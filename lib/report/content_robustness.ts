@@ -22,8 +22,7 @@ import {
   type RobustnessResults,
   type Severity,
 } from "../robustness/mod.ts";
-import type { ModelName } from "../train/mod.ts";
-import { type Chart, MODEL_LABELS, robustnessSpec } from "./charts.ts";
+import { type Chart, robustnessSpec } from "./charts.ts";
 import { chart } from "./content_charts.ts";
 import type {
   CorruptionSample,
@@ -33,6 +32,7 @@ import type {
 import { digitPng } from "./digits.ts";
 import { formatInt, formatPercent, formatPoints } from "./format.ts";
 import { REPORT_MODELS, type ReportInputs } from "./load.ts";
+import { modelLabel } from "./model_names.ts";
 import { ROBUSTNESS_TASK } from "./robustness_load.ts";
 
 /** Which clean test digit the samples corrupt (image 0 of the split). */
@@ -50,15 +50,22 @@ export function staleMessage(reasons: readonly string[]): string {
   }), so their numbers are not shown: run \`${ROBUSTNESS_TASK} --force\`, then \`deno task report\`.`;
 }
 
-/** The models of the results the report knows, in report order. */
-function reportedModels(results: RobustnessResults): ModelRobustness[] {
-  return REPORT_MODELS.flatMap((name) =>
+/**
+ * The models of the results the report knows, in report order: the
+ * study's, then every other trained model folder.
+ */
+function reportedModels(
+  inputs: ReportInputs,
+  results: RobustnessResults,
+): ModelRobustness[] {
+  const names = [...REPORT_MODELS, ...inputs.extraModels.map((m) => m.name)];
+  return names.flatMap((name) =>
     results.models.filter((m) => m.model === name)
   );
 }
 
 function robustnessTable(models: ModelRobustness[]): SummaryTable {
-  const names = models.map((m) => m.model as ModelName);
+  const names = models.map((m) => m.model);
   const row = (
     key: string,
     label: string,
@@ -120,7 +127,7 @@ async function robustnessCharts(
 ): Promise<Chart[]> {
   const all = models.flatMap((m) =>
     results.corruptions.map((c) => ({
-      model: m.model as ModelName,
+      model: m.model,
       corruption: c.name,
       accuracies: m.corruptions[c.name].map((cell) => cell.accuracy),
       clean: m.clean.accuracy,
@@ -233,9 +240,8 @@ export async function robustnessSection(
     };
   }
   const results = robustness.results;
-  const models = reportedModels(results);
-  const reference = MODEL_LABELS[results.reference as ModelName] ??
-    results.reference;
+  const models = reportedModels(inputs, results);
+  const reference = modelLabel(results.reference);
   const extras = results.corruptions.filter((c) => c.group === "extra");
   const text = [
     `Every model on the clean test digits passed through MNIST-C's fifteen corruptions (Mu & Gilmer 2019)${
@@ -247,7 +253,7 @@ export async function robustnessSection(
     } images per corruption and severity, seed ${results.seed}.`,
     ...models.map((m) => {
       const worst = hardest(m, results);
-      return `**${MODEL_LABELS[m.model as ModelName]}**: ${
+      return `**${modelLabel(m.model)}**: ${
         formatPercent(m.mnistCAccuracy)
       } on MNIST-C at the published severities (clean: ${
         formatPercent(m.clean.accuracy)

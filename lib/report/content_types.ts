@@ -12,6 +12,7 @@
 import type { ModelName } from "../train/mod.ts";
 import type { Chart } from "./charts.ts";
 import type { Confusion } from "./stats.ts";
+import type { ModelsSection } from "./content_models.ts";
 
 /** The original study's published noisy-test accuracies. */
 export const STUDY_ACCURACY: Readonly<Record<ModelName, number>> = {
@@ -40,17 +41,17 @@ export interface SummaryRow {
   /** Row heading. */
   label: string;
   /** One cell per model of {@link SummaryTable.models}; none if untrained. */
-  cells: Partial<Record<ModelName, SummaryCell>>;
+  cells: Partial<Record<string, SummaryCell>>;
   /** A row of the study's figures rather than our measurements. */
   reference?: boolean;
 }
 
-/** Dense vs CNN, metrics as rows. */
+/** Models (folders of `models/`) as columns, metrics as rows. */
 export interface SummaryTable {
-  /** Columns, in order (trained or not). */
-  models: ModelName[];
+  /** Columns, in order (trained or not): `dense`, `cnn`, `cnn-robust`… */
+  models: string[];
   /** Models not trained, with the command that trains each. */
-  missing: Partial<Record<ModelName, string>>;
+  missing: Partial<Record<string, string>>;
   /** The rows. */
   rows: SummaryRow[];
 }
@@ -188,6 +189,8 @@ export interface ReportContent {
   summary: SummaryTable;
   /** Accuracy overview chart. */
   accuracyChart: Chart;
+  /** Section 1: every trained model, when there are more than the study's. */
+  models?: ModelsSection;
   /** Section 2: learning curves and learning rate. */
   learningCharts: Chart[];
   /** Section 3: confusion matrices, one per model. */

@@ -6,8 +6,9 @@
  * @module
  */
 
-import type { ModelName } from "../train/mod.ts";
 import { type Chart, MODEL_LABELS } from "./charts.ts";
+import { modelLabel } from "./model_names.ts";
+import type { ModelsSection } from "./content_models.ts";
 import type {
   CorruptionSample,
   DigitTile,
@@ -47,12 +48,12 @@ ${chart.svg}
 </figure>`;
 }
 
-function modelHeader(table: SummaryTable, model: ModelName): string {
+function modelHeader(table: SummaryTable, model: string): string {
   const missing = table.missing[model];
   // The notice above the table says how to train it; keep the column narrow.
   const note = missing ? `<span class="missing-model">not trained</span>` : "";
   return `<th scope="col" class="model-${model}" data-model="${model}">${
-    esc(MODEL_LABELS[model])
+    esc(modelLabel(model))
   }${note}</th>`;
 }
 
@@ -160,6 +161,16 @@ function sampleHtml(sample: CorruptionSample): string {
 <img src="${pngDataUri(sample.png)}" width="84" height="84" alt="${esc(alt)}">
 <figcaption>${what}</figcaption>
 </figure>`;
+}
+
+/** Section 1's comparison of every trained model. */
+function modelsHtml(section: ModelsSection): string {
+  return `<div class="all-models"><h3 id="all-models">All trained models</h3>
+<p>${inlineHtml(section.text)}</p>
+<div class="summary-row">
+${summaryHtml(section.table, "summary all-models")}
+${chartHtml(section.chart)}
+</div></div>`;
 }
 
 /** Section 6: the results, or what to run to get (or refresh) them. */
@@ -280,6 +291,7 @@ ${chartHtml(content.accuracyChart)}
 <div class="trust"><h3>Can I trust the numbers?</h3><ul>${
     content.trust.map((t) => `<li>${inlineHtml(t)}</li>`).join("\n")
   }</ul></div>
+${content.models ? modelsHtml(content.models) : ""}
 </section>
 <section>
 ${heading("training")}

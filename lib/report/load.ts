@@ -20,13 +20,18 @@ import { loadNoisy, type MnistSplit, NUM_CLASSES } from "../data/mod.ts";
 // Type-only imports: models.ts and train_stage.ts load TensorFlow.js, which
 // a stage that only reads JSON and PNGs should not pay for.
 import type { EpochRecord, ModelMetrics, ModelName } from "../train/mod.ts";
+import { findTrainedModels } from "../evaluate/mod.ts";
 import {
   findRobustness,
   loadRobustness,
   type RobustnessArtifacts,
 } from "./robustness_load.ts";
 
-/** The models the report compares, in the order it shows them. */
+/**
+ * The study's models, in the order the report shows them. Any other
+ * trained `models/<name>/` (a recipe variant such as `cnn-robust`) is
+ * reported too, after these, in {@link ReportInputs.extraModels}.
+ */
 export const REPORT_MODELS: readonly ModelName[] = ["dense", "cnn"];
 
 /**
@@ -64,10 +69,10 @@ export interface HistoryFile {
   epochs: EpochRecord[];
 }
 
-/** Everything the report reads about one trained model. */
-export interface ModelArtifacts {
-  /** Which model. */
-  name: ModelName;
+/** Everything the report reads about one trained model folder. */
+export interface TrainedModel {
+  /** The folder's name: `dense`, `cnn`, `cnn-robust`… */
+  name: string;
   /** Its folder, `<data-dir>/models/<name>`. */
   dir: string;
   /** `metrics.json`. */
@@ -78,6 +83,12 @@ export interface ModelArtifacts {
   predictions: PredictionsFile;
   /** `manifest.json`. */
   manifest: StageManifest;
+}
+
+/** One of the study's two models ({@link REPORT_MODELS}). */
+export interface ModelArtifacts extends TrainedModel {
+  /** Which model. */
+  name: ModelName;
 }
 
 /** The noisy dataset as the report sees it. */
@@ -100,23 +111,47 @@ export interface ReportInputs {
   noisy: NoisyArtifacts;
   /** Trained models, in {@link REPORT_MODELS} order (at least one). */
   models: ModelArtifacts[];
-  /** Models not trained yet. */
+  /** The study's models not trained yet. */
   missing: ModelName[];
+  /**
+   * The other trained model folders (recipe variants such as
+   * `cnn-robust`), by name; empty when only the study's are trained.
+   */
+  extraModels: TrainedModel[];
   /** The robustness benchmark's results: absent, stale or fresh. */
   robustness: RobustnessArtifacts;
 }
 
 /** The task that trains `model`, as the user types it. */
-export function trainTask(model: ModelName): string {
-  return `deno task train:${model}`;
+export function trainTask(model: string): string {
+  return model === "dense" || model === "cnn"
+    ? `deno task train:${model}`
+    : `the training stage of models/${model}`;
+}
+
+/** Whether a model folder's name is one of the study's two. */
+export function isStudyModel(name: string): name is ModelName {
+  return (REPORT_MODELS as readonly string[]).includes(name);
+}
+
+/**
+ * The trained model folders of `upstream` in report order: the study's
+ * ({@link REPORT_MODELS}), then the others by name.
+ */
+export function reportOrder(upstream: UpstreamManifests): string[] {
+  const names = Object.keys(upstream.models);
+  return [
+    ...REPORT_MODELS.filter((name) => names.includes(name)),
+    ...names.filter((name) => !isStudyModel(name)).sort(),
+  ];
 }
 
 /** Paths of the upstream manifests the report depends on. */
 export interface UpstreamManifests {
   /** `noisy/manifest.json`. */
   noisy: string;
-  /** `models/<name>/manifest.json` of each trained model. */
-  models: Partial<Record<ModelName, string>>;
+  /** `models/<name>/manifest.json` of each trained model folder. */
+  models: Partial<Record<string, string>>;
   /** `robustness/manifest.json`, when the benchmark has run. */
   robustness?: string;
 }
@@ -137,10 +172,9 @@ export async function findUpstream(
       }\``,
     );
   }
-  const models: Partial<Record<ModelName, string>> = {};
-  for (const name of REPORT_MODELS) {
-    const path = join(dataDir, "models", name, MANIFEST_FILE);
-    if (await exists(path)) models[name] = path;
+  const models: Partial<Record<string, string>> = {};
+  for (const name of await findTrainedModels(dataDir)) {
+    models[name] = join(dataDir, "models", name, MANIFEST_FILE);
   }
   if (Object.keys(models).length === 0) {
     throw new MissingInputError(
@@ -163,7 +197,7 @@ export async function upstreamHashes(
   const inputs: Record<string, string> = {
     "noisy/manifest.json": await sha256File(upstream.noisy),
   };
-  for (const name of REPORT_MODELS) {
+  for (const name of reportOrder(upstream)) {
     const path = upstream.models[name];
     if (path) inputs[`models/${name}/manifest.json`] = await sha256File(path);
   }
@@ -241,11 +275,11 @@ function checkPredictions(
 }
 
 /** Load one trained model's artifacts; `noisyCount` checks alignment. */
-export async function loadModel(
+export async function loadModel<Name extends string>(
   dataDir: string,
-  name: ModelName,
+  name: Name,
   noisyCount: number,
-): Promise<ModelArtifacts> {
+): Promise<TrainedModel & { name: Name }> {
   const dir = join(dataDir, "models", name);
   const task = `${trainTask(name)} --force`;
   const [metrics, history, predictions, manifest] = await Promise.all([
@@ -320,16 +354,23 @@ export async function loadReportInputs(
       models.push(await loadModel(dataDir, name, test.count));
     } else missing.push(name);
   }
+  const extraModels: TrainedModel[] = [];
+  for (const name of reportOrder(found)) {
+    if (!isStudyModel(name)) {
+      extraModels.push(await loadModel(dataDir, name, test.count));
+    }
+  }
   return {
     dataDir,
     noisy: { dir: noisyDir, manifest, test, samplesPng },
     models,
     missing,
+    extraModels,
     robustness: await loadRobustness(
       dataDir,
       found.robustness,
       found.models,
-      REPORT_MODELS,
+      [...REPORT_MODELS, ...extraModels.map((m) => m.name)],
     ),
   };
 }

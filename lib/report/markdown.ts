@@ -7,6 +7,7 @@
  */
 
 import { type Chart, MODEL_LABELS } from "./charts.ts";
+import { modelLabel } from "./model_names.ts";
 import type {
   Gallery,
   KeyValue,
@@ -52,8 +53,8 @@ function summaryMd(table: SummaryTable): string {
   const header = `| Metric | ${
     models.map((m) =>
       missing[m]
-        ? `${MODEL_LABELS[m]} (not trained: \`${missing[m]}\`)`
-        : MODEL_LABELS[m]
+        ? `${modelLabel(m)} (not trained: \`${missing[m]}\`)`
+        : modelLabel(m)
     ).join(" | ")
   } |`;
   const align = `| --- | ${models.map(() => "---:").join(" | ")} |`;
@@ -164,6 +165,15 @@ export function renderMarkdown(content: ReportContent): string {
     "",
     ...content.trust.map((t) => `- ${t}`),
     "",
+    ...(content.models
+      ? [
+        "### All trained models",
+        "",
+        `${content.models.text}\n`,
+        summaryMd(content.models.table),
+        chartMd(content.models.chart),
+      ]
+      : []),
     "## 2. Learning curves",
     "",
     ...content.learningCharts.map(chartMd),

@@ -19,14 +19,13 @@ import {
   type StageManifest,
 } from "../core/mod.ts";
 import { loadMnist, MNIST_FILES, type MnistSplit } from "../data/mod.ts";
-import type { ModelName } from "../train/mod.ts";
 import {
   MNIST_C_NAMES,
   ROBUSTNESS_DIR,
   ROBUSTNESS_FILES,
   type RobustnessResults,
 } from "../robustness/mod.ts";
-import { MODEL_LABELS } from "./charts.ts";
+import { modelLabel } from "./model_names.ts";
 
 /** The task that writes `robustness/`. */
 export const ROBUSTNESS_TASK = "deno task robustness";
@@ -144,12 +143,12 @@ export function checkResults(
 export function staleReasons(
   manifest: StageManifest,
   results: Pick<RobustnessResults, "models"> | undefined,
-  current: Partial<Record<ModelName, string>>,
-  models: readonly ModelName[],
+  current: Partial<Record<string, string>>,
+  models: readonly string[],
 ): string[] {
   const reasons: string[] = [];
   for (const name of models) {
-    const label = MODEL_LABELS[name];
+    const label = modelLabel(name);
     const key = `models/${name}/${MANIFEST_FILE}`;
     const recorded = manifest.inputs?.[key];
     const entry = results?.models.find((m) => m.model === name);
@@ -175,13 +174,13 @@ export function staleReasons(
 export async function loadRobustness(
   dataDir: string,
   manifestPath: string | undefined,
-  models: Partial<Record<ModelName, string>>,
-  order: readonly ModelName[],
+  models: Partial<Record<string, string>>,
+  order: readonly string[],
 ): Promise<RobustnessArtifacts> {
   if (manifestPath === undefined) return { status: "absent" };
   const rerun = `run \`${ROBUSTNESS_TASK} --force\``;
   const manifest = await readJsonFile<StageManifest>(manifestPath, rerun);
-  const current: Partial<Record<ModelName, string>> = {};
+  const current: Partial<Record<string, string>> = {};
   for (const name of order) {
     const path = models[name];
     if (path) current[name] = await sha256File(path);

@@ -26,7 +26,7 @@ import {
   loadReportInputs,
   MODEL_FILES,
   NOISY_SAMPLES_FILE,
-  REPORT_MODELS,
+  reportOrder,
   trainTask,
 } from "./load.ts";
 import { chartFile, renderMarkdown, SAMPLES_FILE } from "./markdown.ts";
@@ -129,7 +129,7 @@ export async function runReportStage(
         files: [NOISY_FILES.test.images, NOISY_FILES.test.labels],
         optionalFiles: [NOISY_SAMPLES_FILE],
       },
-      ...REPORT_MODELS.filter((name) => upstream.models[name]).map((name) => ({
+      ...reportOrder(upstream).map((name) => ({
         name: `models/${name}`,
         dir: join(options.dataDir, "models", name),
         task: trainTask(name),
@@ -168,6 +168,7 @@ export async function runReportStage(
       const files = new Map<string, Uint8Array | string>();
       const charts = [
         content.accuracyChart,
+        ...(content.models ? [content.models.chart] : []),
         ...content.learningCharts,
         ...content.confusionCharts,
         content.perClassChart,

@@ -17,7 +17,6 @@ import { join } from "node:path";
 import {
   ChecksumError,
   exists,
-  MANIFEST_FILE,
   MissingInputError,
   runStage,
   sha256File,
@@ -36,6 +35,7 @@ import {
 import {
   EVALUATION_BATCH,
   Evaluator,
+  findTrainedModels,
   type ModelFiles,
   readModelFiles,
 } from "../evaluate/mod.ts";
@@ -74,28 +74,6 @@ function trainTask(name: string): string {
   return name === "dense" || name === "cnn"
     ? `deno task train:${name}`
     : `the training stage of models/${name}`;
-}
-
-/**
- * The trained models of a data folder: each `models/<name>/` with a
- * `manifest.json`, the reference first, then by name.
- */
-export async function findTrainedModels(dataDir: string): Promise<string[]> {
-  const root = join(dataDir, "models");
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(root)) {
-      if (
-        entry.isDirectory && !entry.name.startsWith(".") &&
-        await exists(join(root, entry.name, MANIFEST_FILE))
-      ) names.push(entry.name);
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return names.sort((a, b) =>
-    a === REFERENCE_MODEL ? -1 : b === REFERENCE_MODEL ? 1 : a < b ? -1 : 1
-  );
 }
 
 /** Options of {@link runRobustnessStage}. */
