@@ -17,3 +17,4 @@ export * from "./collect.ts";
 export * from "./current.ts";
 export * from "./run.ts";
 export * from "./table.ts";
+export * from "./load.ts";

@@ -7,12 +7,14 @@
  * @module
  */
 
-import type { Json } from "../core/mod.ts";
+import { join } from "node:path";
+import { exists, type Json } from "../core/mod.ts";
 import {
   type BatchProgress,
   type Recipe,
   RECIPES,
   runTrainStage,
+  TRAIN_OUTPUTS,
 } from "../train/mod.ts";
 import { isCollectedRunCurrent } from "./current.ts";
 import { type RunEvaluation, runEvaluationStage } from "./evaluate.ts";
@@ -105,8 +107,8 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
         modelDir: dir,
         limit: run.limit ?? undefined,
         backend: "auto",
-        // Continues an interrupted run; without a checkpoint a plain run.
-        resume: true,
+        // An interrupted run continues from its checkpoint.
+        resume: await exists(join(dir, TRAIN_OUTPUTS.checkpoint)),
         onLog: (line) =>
           options.onLog?.(line.replace(/^train:\S+/, `study ${runLabel(run)}`)),
         onBatch: (p, n) => options.onBatch?.(run, p, n),
