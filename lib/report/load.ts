@@ -25,6 +25,8 @@ import {
   loadRobustness,
   type RobustnessArtifacts,
 } from "./robustness_load.ts";
+import { findStudy } from "./study_load.ts";
+import { loadStudySummary, type StudySummary } from "../study/mod.ts";
 
 /** The models the report compares, in the order it shows them. */
 export const REPORT_MODELS: readonly ModelName[] = ["dense", "cnn"];
@@ -104,6 +106,8 @@ export interface ReportInputs {
   missing: ModelName[];
   /** The robustness benchmark's results: absent, stale or fresh. */
   robustness: RobustnessArtifacts;
+  /** The study over seeds' summary, when one exists. */
+  study?: StudySummary | null;
 }
 
 /** The task that trains `model`, as the user types it. */
@@ -119,6 +123,8 @@ export interface UpstreamManifests {
   models: Partial<Record<ModelName, string>>;
   /** `robustness/manifest.json`, when the benchmark has run. */
   robustness?: string;
+  /** `study/manifest.json`, when a study summary exists. */
+  study?: string;
 }
 
 /**
@@ -149,7 +155,12 @@ export async function findUpstream(
       }; run \`${trainTask("cnn")}\` and \`${trainTask("dense")}\``,
     );
   }
-  return { noisy, models, robustness: await findRobustness(dataDir) };
+  return {
+    noisy,
+    models,
+    robustness: await findRobustness(dataDir),
+    study: await findStudy(dataDir),
+  };
 }
 
 /**
@@ -169,6 +180,9 @@ export async function upstreamHashes(
   }
   if (upstream.robustness) {
     inputs["robustness/manifest.json"] = await sha256File(upstream.robustness);
+  }
+  if (upstream.study) {
+    inputs["study/manifest.json"] = await sha256File(upstream.study);
   }
   return inputs;
 }
@@ -331,5 +345,6 @@ export async function loadReportInputs(
       found.models,
       REPORT_MODELS,
     ),
+    study: found.study ? await loadStudySummary(dataDir) : null,
   };
 }
