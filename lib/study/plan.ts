@@ -7,7 +7,7 @@
  * ```ts
  * import { runFolderName } from "./plan.ts";
  *
- * console.log(runFolderName({ recipe: "dense", seed: 1, limit: 500, epochs: 1 }));
+ * console.log(runFolderName({ seed: 1, limit: 500, epochs: 1 }));
  * // seed-1-limit500-epochs1
  * ```
  *
