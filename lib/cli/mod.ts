@@ -13,3 +13,4 @@ export * from "./flags.ts";
 export * from "./task.ts";
 export * from "./train.ts";
 export * from "./robustness.ts";
+export * from "./study.ts";

@@ -1,6 +1,6 @@
 /**
  * `deno task <stage> [flags]` for the stages with upstream tasks
- * (augment, train:dense, train:cnn, report, robustness), so that `--data-dir DIR`
+ * (augment, train:dense, train:cnn, report, robustness, study), so that `--data-dir DIR`
  * applies to the whole chain.
  *
  * Deno (2.9) appends the arguments of `deno task <name> …` to the command
@@ -26,6 +26,7 @@ export const CHAIN_STAGES: readonly string[] = [
   "train:cnn",
   "report",
   "robustness",
+  "study",
 ];
 
 /** The deno.json task holding `stage`'s command and its dependencies. */

@@ -23,6 +23,7 @@ import {
   perClassChart,
 } from "./content_charts.ts";
 import { robustnessSection, staleMessage } from "./content_robustness.ts";
+import { studyFindings, studySection } from "./content_study.ts";
 import type { ReportContent } from "./content_types.ts";
 import { modelsFindings, modelsSection } from "./content_models.ts";
 import { dataSection } from "./dataset.ts";
@@ -88,7 +89,11 @@ export async function buildContent(
         ? [staleMessage(inputs.robustness.reasons)]
         : []),
     ],
-    findings: [...findings(inputs), ...modelsFindings(inputs)],
+    // With a study the headline quotes mean ± interval, not one run.
+    findings: [
+      ...(inputs.study ? studyFindings(inputs.study) : findings(inputs)),
+      ...modelsFindings(inputs),
+    ],
     trust: trustNotes(inputs, hashes["noisy/manifest.json"]),
     summary: summaryTable(inputs),
     accuracyChart: await accuracyChart(inputs),
@@ -104,6 +109,7 @@ export async function buildContent(
     data: dataSection(inputs),
     galleries: galleries(inputs),
     robustness: await robustnessSection(inputs),
+    study: await studySection(inputs.study ?? null),
     provenance: provenanceRows(inputs, hashes),
     commands: commands(inputs),
   };

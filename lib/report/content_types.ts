@@ -13,6 +13,7 @@ import type { ModelName } from "../train/mod.ts";
 import type { Chart } from "./charts.ts";
 import type { Confusion } from "./stats.ts";
 import type { ModelsSection } from "./content_models.ts";
+import type { StudySection } from "./content_study.ts";
 
 /** The original study's published noisy-test accuracies. */
 export const STUDY_ACCURACY: Readonly<Record<ModelName, number>> = {
@@ -205,6 +206,8 @@ export interface ReportContent {
   galleries: Gallery[];
   /** Section 6: robustness to corruptions. */
   robustness: RobustnessSection;
+  /** Across seeds, after section 6 (absent without a study). */
+  study?: StudySection;
   /** Section 7. */
   provenance: ProvenanceRow[];
   /** Section 7: commands that reproduce the run. */

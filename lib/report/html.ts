@@ -22,6 +22,7 @@ import { pngDataUri } from "./digits.ts";
 import { formatInt, formatPercent } from "./format.ts";
 import { escapeHtml as esc, inlineHtml } from "./markup.ts";
 import { REPORT_CSS } from "./style.ts";
+import { studyHtml } from "./content_study.ts";
 
 /** Section anchors and headings, in page order. */
 export const SECTIONS = [
@@ -326,7 +327,7 @@ ${content.galleries.map(galleryHtml).join("\n")}
 ${heading("robustness")}
 ${robustnessHtml(content.robustness)}
 </section>
-<section>
+${content.study ? studyHtml(content.study) : ""}<section>
 ${heading("provenance")}
 ${provenanceHtml(content)}
 </section>

@@ -26,6 +26,8 @@ import {
   loadRobustness,
   type RobustnessArtifacts,
 } from "./robustness_load.ts";
+import { findStudy } from "./study_load.ts";
+import { loadStudySummary, type StudySummary } from "../study/mod.ts";
 
 /**
  * The study's models, in the order the report shows them. Any other
@@ -120,6 +122,8 @@ export interface ReportInputs {
   extraModels: TrainedModel[];
   /** The robustness benchmark's results: absent, stale or fresh. */
   robustness: RobustnessArtifacts;
+  /** The study over seeds' summary, when one exists. */
+  study?: StudySummary | null;
 }
 
 /** The task that trains `model`, as the user types it. */
@@ -154,6 +158,8 @@ export interface UpstreamManifests {
   models: Partial<Record<string, string>>;
   /** `robustness/manifest.json`, when the benchmark has run. */
   robustness?: string;
+  /** `study/manifest.json`, when a study summary exists. */
+  study?: string;
 }
 
 /**
@@ -183,7 +189,12 @@ export async function findUpstream(
       }; run \`${trainTask("cnn")}\` and \`${trainTask("dense")}\``,
     );
   }
-  return { noisy, models, robustness: await findRobustness(dataDir) };
+  return {
+    noisy,
+    models,
+    robustness: await findRobustness(dataDir),
+    study: await findStudy(dataDir),
+  };
 }
 
 /**
@@ -203,6 +214,9 @@ export async function upstreamHashes(
   }
   if (upstream.robustness) {
     inputs["robustness/manifest.json"] = await sha256File(upstream.robustness);
+  }
+  if (upstream.study) {
+    inputs["study/manifest.json"] = await sha256File(upstream.study);
   }
   return inputs;
 }
@@ -372,5 +386,6 @@ export async function loadReportInputs(
       found.models,
       [...REPORT_MODELS, ...extraModels.map((m) => m.name)],
     ),
+    study: found.study ? await loadStudySummary(dataDir) : null,
   };
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { studyMd } from "./content_study.ts";
 import { type Chart, MODEL_LABELS } from "./charts.ts";
 import { modelLabel } from "./model_names.ts";
 import type {
@@ -209,6 +210,7 @@ export function renderMarkdown(content: ReportContent): string {
     "## 6. Robustness",
     "",
     robustnessMd(content.robustness),
+    ...(content.study?.status === "present" ? [studyMd(content.study)] : []),
     "## 7. Provenance",
     "",
     "| Stage | Manifest | SHA-256 | Seed | Started | Took | Versions |",

@@ -32,6 +32,8 @@ import {
 import { chartFile, renderMarkdown, SAMPLES_FILE } from "./markdown.ts";
 import { cleanTestFiles, ROBUSTNESS_TASK } from "./robustness_load.ts";
 import { ROBUSTNESS_DIR, ROBUSTNESS_FILES } from "../robustness/mod.ts";
+import { STUDY_DIR, STUDY_FILES } from "../study/mod.ts";
+import { STUDY_TASK } from "./study_load.ts";
 
 /**
  * Bumped when the report's content or layout changes, so existing reports
@@ -147,6 +149,15 @@ export async function runReportStage(
           files: [ROBUSTNESS_FILES.results],
         }]
         : []),
+      // Only once a study has written its summary (checked likewise).
+      ...(upstream.study
+        ? [{
+          name: STUDY_DIR,
+          dir: join(options.dataDir, STUDY_DIR),
+          task: STUDY_TASK,
+          files: [STUDY_FILES.summary],
+        }]
+        : []),
     ],
     inputs: cleanFiles.map(([name, path]) => ({
       name,
@@ -173,6 +184,7 @@ export async function runReportStage(
         ...content.confusionCharts,
         content.perClassChart,
         ...content.robustness.charts,
+        ...(content.study?.charts ?? []),
       ];
       for (const chart of charts) files.set(chartFile(chart), chart.svg);
       for (const gallery of content.galleries) {

@@ -100,6 +100,11 @@ export interface TrainStageOptions {
   recipe: Recipe;
   /** Artifact folder. */
   dataDir: string;
+  /**
+   * Where the model and its manifest go (default
+   * `<dataDir>/models/<model>`); the study puts each seed's run in its own.
+   */
+  modelDir?: string;
   /** Train on the first N training images only. */
   limit?: number;
   /** Backend to use (`auto`: the fastest that works). */
@@ -136,13 +141,10 @@ export async function runTrainStage(
   options: TrainStageOptions,
 ): Promise<TrainStageResult> {
   const log = options.onLog ?? (() => {});
+  const dir = options.modelDir ??
+    join(options.dataDir, "models", options.model);
   // --resume with no checkpoint is a plain run: an up-to-date model stays so.
-  const saved = join(
-    options.dataDir,
-    "models",
-    options.model,
-    TRAIN_OUTPUTS.checkpoint,
-  );
+  const saved = join(dir, TRAIN_OUTPUTS.checkpoint);
   if (options.resume && !(await exists(saved))) {
     log(
       `train:${options.model}: --resume: no checkpoint at ${saved}; nothing to resume, running as without it`,
@@ -151,7 +153,6 @@ export async function runTrainStage(
   }
   const noisyDir = join(options.dataDir, "noisy");
   const mnistDir = join(options.dataDir, "mnist");
-  const dir = join(options.dataDir, "models", options.model);
   const checkpoint = join(dir, TRAIN_OUTPUTS.checkpoint);
   // The work returns the metrics, or the checkpoint's path when stopped.
   const run = await runStage<ModelMetrics, string>({
