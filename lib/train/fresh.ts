@@ -175,6 +175,18 @@ export class FreshEpochs {
   }
 
   /**
+   * Start making epoch `epoch`'s images now (e.g. while the replicas
+   * start), unless they are already under way.
+   */
+  prefetch(epoch: number): void {
+    if (this.#ahead?.epoch === epoch) return;
+    this.#ahead?.images.catch(() => {});
+    const images = this.#make(epoch);
+    images.catch(() => {}); // Reported when it is asked for.
+    this.#ahead = { epoch, images };
+  }
+
+  /**
    * Epoch `epoch`'s images (0-based), then the next epoch's are started
    * unless `last`.
    */

@@ -203,9 +203,9 @@ export async function runTrainStage(
       const trainSplit = options.limit
         ? takeFirst(fullTrain, options.limit)
         : fullTrain;
-      const clean = fullClean && options.limit
-        ? takeFirst(fullClean, options.limit)
-        : fullClean;
+      // The noisy split holds MNIST's first images (all, or augment's
+      // --limit); fresh epochs start from the same clean ones.
+      const clean = fullClean && takeFirst(fullClean, trainSplit.count);
       if (!options.resume && await exists(checkpoint)) {
         log(
           `train:${name}: an interrupted run's checkpoint exists; starting over (use --resume to continue it)`,

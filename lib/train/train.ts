@@ -279,6 +279,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let interrupted = false;
   try {
     ({ state, bestWeights } = await restoreOrStart(options, replica));
+    // The first epoch's images are made while the replicas start.
+    fresh?.prefetch(state.epochsDone);
     replica.setLearningRate(state.lr);
     parallel = await startReplicas(options, replica, state.lr);
     const run: EpochRun = {
