@@ -32,13 +32,14 @@ import {
   takeFirst,
 } from "../data/mod.ts";
 import {
+  INPUT_SHAPE,
   type InputStandardization,
   KERAS_PARAM_COUNTS,
   type ModelName,
 } from "./models.ts";
 import { saveModel } from "./model_io.ts";
 import { resolveMix } from "./mix.ts";
-import type { Recipe, RecipeName } from "./recipes.ts";
+import { type Recipe, type RecipeName, RECIPES } from "./recipes.ts";
 import {
   type BatchProgress,
   type EpochRecord,
@@ -145,9 +146,16 @@ export async function runTrainStage(
 ): Promise<TrainStageResult> {
   const log = options.onLog ?? (() => {});
   const name = options.name ?? options.model;
+  if (RECIPES[name].model !== options.model) {
+    throw new RangeError(
+      `recipe ${name} trains the ${
+        RECIPES[name].model
+      } model, not ${options.model}`,
+    );
+  }
   // An unknown or unavailable mix fails now, before any data is read.
   const mix = options.recipe.augmentation?.mix;
-  if (mix !== undefined) resolveMix(mix, 28, 28);
+  if (mix !== undefined) resolveMix(mix, INPUT_SHAPE[0], INPUT_SHAPE[1]);
   // --resume with no checkpoint is a plain run: an up-to-date model stays so.
   const saved = join(
     options.dataDir,
