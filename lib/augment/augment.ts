@@ -193,7 +193,10 @@ export class ImageAugmenter {
 
   /**
    * Transform the image at `src[srcOffset…]`, which is image `index` of
-   * `split`, into `dst[dstOffset…]`. `src` is only read.
+   * `split`, into `dst[dstOffset…]`. `src` is only read. `corrupt`, when
+   * given, changes the transformed image in place (float pixels on
+   * [0, 255]) before it is rounded to bytes: the seam where fresh
+   * augmentation applies its corruption mix.
    */
   augmentInto(
     src: Uint8Array,
@@ -203,6 +206,7 @@ export class ImageAugmenter {
     seed: number,
     split: SplitKey,
     index: number,
+    corrupt?: (pixels: Float32Array) => void,
   ): void {
     const config = this.#config;
     const rows = this.#rows;
@@ -249,6 +253,7 @@ export class ImageAugmenter {
       this.#rng.reseed(seed, id, index, STREAM.saltPepper);
       addSaltAndPepper(pixels, params.saltPepper, this.#rng);
     }
+    corrupt?.(pixels);
     for (let p = 0; p < size; p++) {
       const v = pixels[p];
       // Round half up; values are clipped first, so `| 0` truncates a

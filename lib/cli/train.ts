@@ -15,17 +15,24 @@ import {
 } from "./flags.ts";
 import { BACKENDS } from "../kernels/mod.ts";
 import {
+  type FreshAugmentation,
   INPUT_SCALES,
   type ModelName,
   type Recipe,
+  RECIPE_FAMILIES,
+  recipeName,
   RECIPES,
   runTrainStage,
 } from "../train/mod.ts";
-import { KeyedProgress, logLine } from "../core/mod.ts";
+import { DEFAULT_PRESET, MIX_NAMES } from "../augment/mod.ts";
+import { KeyedProgress, logLine, UsageError } from "../core/mod.ts";
 
 /** The flags and `--help` of `train:<model>`; defaults from its recipe. */
 export function trainScript(model: ModelName) {
+  // The robust recipe shares every default below with the study's except
+  // the input scale and the augmentation, whose flags have no fixed default.
   const recipe = RECIPES[model];
+  const robust = RECIPES[recipeName(model, "robust")];
   return defineScript({
     usage: `deno task train:${model} [flags]`,
     summary: `
@@ -33,8 +40,37 @@ Train the study's ${model} network on <data-dir>/noisy/, evaluate it on the
 noisy and the clean MNIST test split, and write the model, history.json,
 metrics.json and manifest.json to <data-dir>/models/${model}/. Skipped when
 up to date. Ctrl-C stops after the current batch with a checkpoint that
---resume continues.`,
+--resume continues.
+
+--recipe robust trains ${model}-robust into <data-dir>/models/${model}-robust/
+instead: fresh augmentation every epoch (the study's transform made anew
+from clean MNIST, then the corruption mix) and ${robust.inputs} inputs;
+validation and test sets stay the fixed noisy copies. --augment, --mix and
+--inputs switch its ingredients off one by one (they are part of the run's
+identity).`,
     flags: {
+      recipe: {
+        type: "choice",
+        choices: RECIPE_FAMILIES,
+        valueName: "NAME",
+        description:
+          `study (models/${model}/) or robust (models/${model}-robust/)`,
+        default: "study",
+      },
+      augment: {
+        type: "choice",
+        choices: ["fresh", "fixed"],
+        valueName: "MODE",
+        description:
+          "fresh: new training images every epoch from clean MNIST (robust's default); fixed: the noisy/ copy (study's default)",
+      },
+      mix: {
+        type: "choice",
+        choices: MIX_NAMES,
+        valueName: "NAME",
+        description:
+          `corruption mix after the transform, with fresh augmentation (robust's default: ${robust.augmentation?.mix}; else none)`,
+      },
       epochs: {
         type: "int",
         min: 1,
@@ -66,8 +102,7 @@ up to date. Ctrl-C stops after the current batch with a checkpoint that
         choices: INPUT_SCALES,
         valueName: "SCALE",
         description:
-          "standardized (zero mean, unit variance over the training images) or unit (pixels / 255, as the study)",
-        default: recipe.inputs,
+          `standardized (zero mean, unit variance over the training images), per-image (each image by its own mean and std) or unit (pixels / 255, as the study); default: study ${recipe.inputs}, robust ${robust.inputs}`,
       },
       workers: {
         type: "int",
@@ -110,6 +145,53 @@ function formatRate(rate: number): string {
 }
 
 /**
+ * The fresh augmentation the flags ask for over the recipe's own, or
+ * undefined for the fixed noisy copy.
+ */
+function augmentationFromFlags(
+  base: Recipe,
+  flags: TrainFlags,
+): FreshAugmentation | undefined {
+  const mode = flags.augment ?? (base.augmentation ? "fresh" : "fixed");
+  if (mode === "fixed") {
+    if (flags.mix !== undefined) {
+      throw new UsageError(
+        "--mix applies to fresh augmentation only: drop --mix or add --augment fresh",
+      );
+    }
+    return undefined;
+  }
+  const augmentation = base.augmentation ??
+    { fresh: true, preset: DEFAULT_PRESET, mix: "none" };
+  return flags.mix === undefined
+    ? augmentation
+    : { ...augmentation, mix: flags.mix };
+}
+
+/**
+ * The recipe a training script's flags ask for: the named recipe with the
+ * flags laid over it. A study recipe without augmentation flags keeps no
+ * `augmentation` key at all, so its JSON (and its manifest) is unchanged.
+ */
+export function recipeFromFlags(model: ModelName, flags: TrainFlags): Recipe {
+  const { augmentation: _, ...base } = RECIPES[recipeName(model, flags.recipe)];
+  const augmentation = augmentationFromFlags(
+    RECIPES[recipeName(model, flags.recipe)],
+    flags,
+  );
+  return {
+    ...base,
+    epochs: flags.epochs,
+    batchSize: flags["batch-size"],
+    learningRate: flags.lr,
+    seed: flags.seed,
+    replicas: flags.workers,
+    inputs: flags.inputs ?? base.inputs,
+    ...(augmentation ? { augmentation } : {}),
+  };
+}
+
+/**
  * Run a training script for `model` with its parsed flags; resolves to
  * the exit code (0 done or up to date, 130 interrupted).
  */
@@ -117,15 +199,8 @@ export async function runTrainScript(
   model: ModelName,
   flags: TrainFlags,
 ): Promise<number> {
-  const recipe: Recipe = {
-    ...RECIPES[model],
-    epochs: flags.epochs,
-    batchSize: flags["batch-size"],
-    learningRate: flags.lr,
-    seed: flags.seed,
-    replicas: flags.workers,
-    inputs: flags.inputs,
-  };
+  const name = recipeName(model, flags.recipe);
+  const recipe = recipeFromFlags(model, flags);
 
   let stopRequested = false;
   let evaluating = false;
@@ -149,6 +224,7 @@ export async function runTrainScript(
   try {
     const result = await runTrainStage({
       model,
+      name,
       recipe,
       dataDir: resolveDataDir(flags["data-dir"]),
       limit: flags.limit,
@@ -189,17 +265,17 @@ export async function runTrainScript(
     bars.finish();
     switch (result.status) {
       case "up to date":
-        logLine(`train:${model}: up to date (${result.dir}; --force retrains)`);
+        logLine(`train:${name}: up to date (${result.dir}; --force retrains)`);
         return 0;
       case "interrupted":
         logLine(
-          `train:${model}: interrupted; checkpoint saved to ${result.checkpoint}; continue with --resume`,
+          `train:${name}: interrupted; checkpoint saved to ${result.checkpoint}; continue with --resume`,
         );
         return 130;
       case "trained": {
         const m = result.metrics;
         logLine(
-          `train:${model}: noisy test acc ${
+          `train:${name}: noisy test acc ${
             (m.test.noisy.accuracy * 100).toFixed(2)
           } %, clean test acc ${
             (m.test.clean.accuracy * 100).toFixed(2)

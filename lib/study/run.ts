@@ -102,6 +102,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     } else {
       const trained = await runTrainStage({
         model: recipe.model,
+        name: run.recipe,
         recipe,
         dataDir: options.dataDir,
         modelDir: dir,

@@ -19,6 +19,8 @@ export {
   writeCheckpoint,
 } from "./checkpoint.ts";
 export { DataParallel, shardSizes, WorkerError } from "./data_parallel.ts";
+export * from "./fresh.ts";
+export * from "./mix.ts";
 export * from "./model_io.ts";
 export * from "./models.ts";
 export * from "./recipes.ts";

@@ -13,7 +13,11 @@
  * standardises its [0, 1] input with the training images' mean and
  * standard deviation (see `InputStandardization`). Living inside the model,
  * the statistics travel with `model.json`: a saved model still takes plain
- * [0, 1] images, and the parameter counts stay the Keras ones.
+ * [0, 1] images, and the parameter counts stay the Keras ones. The
+ * `per-image` alternative standardises each image by its own mean and
+ * standard deviation, with a stock `LayerNormalization` over the whole
+ * image without scale or offset (no parameters either), so it too loads
+ * wherever `tf.loadLayersModel` runs.
  *
  * @module
  */
@@ -47,15 +51,63 @@ export interface InputStandardization {
 }
 
 /**
+ * How a model's input layer scales images: by the training images'
+ * statistics, or each image by its own (`"per-image"`).
+ */
+export type InputScaling = InputStandardization | "per-image";
+
+/**
+ * Added to each image's variance before the square root: small against
+ * a digit's pixel variance (about 0.1 on [0, 1]), it only keeps a blank
+ * image (variance 0) finite — it becomes all zeros.
+ */
+export const PER_IMAGE_EPSILON = 1e-6;
+
+/** The per-image standardisation layer's name (training looks for it). */
+export const PER_IMAGE_LAYER = "standardize_per_image";
+
+/**
+ * The parameter-free layer that standardises each image by its own mean
+ * and standard deviation: `(x - mean(x)) / sqrt(var(x) + ε)` over all of
+ * an image's pixels. A stock `LayerNormalization` without its learned
+ * scale and offset, so it serialises and loads like any other layer.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../core/mod.ts";
+ *
+ * const layer = perImageStandardization([2, 2, 1]);
+ * const out = layer.apply(tf.tensor4d([0, 0, 1, 1], [1, 2, 2, 1]));
+ * (out as tf.Tensor).dataSync(); // ≈ [-1, -1, 1, 1]
+ * ```
+ */
+export function perImageStandardization(
+  inputShape: readonly number[] = INPUT_SHAPE,
+): tf.layers.Layer {
+  return tf.layers.layerNormalization({
+    inputShape: [...inputShape],
+    axis: [1, 2, 3],
+    center: false,
+    scale: false,
+    epsilon: PER_IMAGE_EPSILON,
+    name: PER_IMAGE_LAYER,
+  });
+}
+
+/**
  * The layers in front of the network proper: a `Rescaling` by 1/std with
- * offset −mean/std when standardising, else none. Whichever layer comes
- * first in a Sequential declares the input shape, so `inputShape` is set
- * only when the network's own first layer is first.
+ * offset −mean/std when standardising, the per-image layer for
+ * `"per-image"`, else none. Whichever layer comes first in a Sequential
+ * declares the input shape, so `inputShape` is set only when the network's
+ * own first layer is first.
  */
 function inputLayers(
-  standardize: InputStandardization | undefined,
+  standardize: InputScaling | undefined,
 ): { first: tf.layers.Layer[]; inputShape?: number[] } {
   if (!standardize) return { first: [], inputShape: [...INPUT_SHAPE] };
+  if (standardize === "per-image") {
+    return { first: [perImageStandardization()] };
+  }
   if (!(standardize.std > 0)) {
     throw new RangeError(
       `input standardization needs a positive std, got ${standardize.std}`,
@@ -94,7 +146,7 @@ function glorot(seed: number, layer: number) {
  */
 export function buildDense(
   seed: number,
-  standardize?: InputStandardization,
+  standardize?: InputScaling,
 ): tf.Sequential {
   const { first, inputShape } = inputLayers(standardize);
   return tf.sequential({
@@ -140,7 +192,7 @@ export function buildDense(
  */
 export function buildCnn(
   seed: number,
-  standardize?: InputStandardization,
+  standardize?: InputScaling,
 ): tf.Sequential {
   const { first, inputShape } = inputLayers(standardize);
   return tf.sequential({
@@ -190,7 +242,7 @@ export function buildCnn(
 export function buildModel(
   name: ModelName,
   seed: number,
-  standardize?: InputStandardization,
+  standardize?: InputScaling,
 ): tf.Sequential {
   return name === "dense"
     ? buildDense(seed, standardize)

@@ -6,6 +6,7 @@
  */
 
 import type { ModelName } from "./models.ts";
+import type { PresetName } from "../augment/mod.ts";
 
 /** Halve the learning rate when validation loss stops improving (Keras). */
 export interface ReduceLrOnPlateau {
@@ -28,10 +29,29 @@ export interface EarlyStopping {
 }
 
 /** How pixels are scaled before the first layer (see `Recipe.inputs`). */
-export type InputScale = "unit" | "standardized";
+export type InputScale = "unit" | "standardized" | "per-image";
 
-/** Both input scales, for flag validation. */
-export const INPUT_SCALES: readonly InputScale[] = ["unit", "standardized"];
+/** Every input scale, for flag validation. */
+export const INPUT_SCALES: readonly InputScale[] = [
+  "unit",
+  "standardized",
+  "per-image",
+];
+
+/**
+ * Fresh augmentation: each epoch's training images are made anew from the
+ * clean MNIST training images, image `i` of epoch `e` keyed by
+ * (seed, e, i), instead of read from the fixed noisy copy. Validation and
+ * test images stay the fixed noisy copies.
+ */
+export interface FreshAugmentation {
+  /** Marks the recipe as training on fresh images every epoch. */
+  fresh: true;
+  /** The geometric/brightness transform (the study's is `seed`). */
+  preset: PresetName;
+  /** The corruption mix applied after it, by name (`none`: no corruption). */
+  mix: string;
+}
 
 /** Everything that decides how a model is trained. */
 export interface Recipe {
@@ -67,6 +87,40 @@ export interface Recipe {
   reduceLrOnPlateau?: ReduceLrOnPlateau;
   /** Early stopping, if any. */
   earlyStopping?: EarlyStopping;
+  /**
+   * Fresh augmentation every epoch, if any. Absent from the study's
+   * recipes, whose JSON (part of their manifests' identity) must not change.
+   */
+  augmentation?: FreshAugmentation;
+}
+
+/** A recipe's name: a study recipe (its model's name) or a robust one. */
+export type RecipeName = ModelName | "dense-robust" | "cnn-robust";
+
+/** Every recipe name, in report order. */
+export const RECIPE_NAMES: readonly RecipeName[] = [
+  "dense",
+  "cnn",
+  "dense-robust",
+  "cnn-robust",
+];
+
+/** Which family of recipe a training script uses (`--recipe`). */
+export type RecipeFamily = "study" | "robust";
+
+/** Both families, for flag validation. */
+export const RECIPE_FAMILIES: readonly RecipeFamily[] = ["study", "robust"];
+
+/**
+ * The recipe name of `model` in `family`.
+ *
+ * ```ts
+ * recipeName("cnn", "robust"); // "cnn-robust"
+ * recipeName("dense", "study"); // "dense"
+ * ```
+ */
+export function recipeName(model: ModelName, family: RecipeFamily): RecipeName {
+  return family === "study" ? model : `${model}-robust`;
 }
 
 /**
@@ -82,7 +136,7 @@ export const STUDY_EPOCHS: Readonly<Record<ModelName, number>> = {
  * The study's recipes, with our departures noted (README, "The models and
  * their training").
  */
-export const RECIPES: Readonly<Record<ModelName, Recipe>> = {
+const STUDY_RECIPES: Readonly<Record<ModelName, Recipe>> = {
   dense: {
     model: "dense",
     optimizer: "rmsprop",
@@ -121,4 +175,31 @@ export const RECIPES: Readonly<Record<ModelName, Recipe>> = {
     },
     earlyStopping: { patience: 5, restoreBestWeights: true },
   },
+};
+
+/**
+ * The robust recipes' additions to the study's: the same architecture,
+ * optimizer, batch size and callbacks, trained on fresh images every epoch
+ * (the study's transform, then a corruption mix) and with each image
+ * standardised by its own mean and std — which removes the brightness
+ * offsets and contrast changes that cost the study's nets most.
+ */
+const ROBUST: Pick<Recipe, "inputs" | "augmentation"> = {
+  inputs: "per-image",
+  augmentation: { fresh: true, preset: "seed", mix: "robust" },
+};
+
+/**
+ * Every recipe by name: the study's (`dense`, `cnn`, the defaults) and the
+ * robust ones (`dense-robust`, `cnn-robust`).
+ *
+ * ```ts
+ * RECIPES["cnn-robust"].model; // "cnn"
+ * RECIPES.cnn.augmentation; // undefined: the study trains on one fixed copy
+ * ```
+ */
+export const RECIPES: Readonly<Record<RecipeName, Recipe>> = {
+  ...STUDY_RECIPES,
+  "dense-robust": { ...STUDY_RECIPES.dense, ...ROBUST },
+  "cnn-robust": { ...STUDY_RECIPES.cnn, ...ROBUST },
 };

@@ -12,7 +12,11 @@
  */
 
 import { tf } from "../core/mod.ts";
-import { buildModel, type InputStandardization } from "./models.ts";
+import {
+  buildModel,
+  type InputStandardization,
+  PER_IMAGE_LAYER,
+} from "./models.ts";
 import type { Recipe } from "./recipes.ts";
 import { fusedAdamUpdate } from "../kernels/mod.ts";
 
@@ -53,13 +57,37 @@ export function withRandom<T>(stream: () => number, fn: () => T): T {
   }
 }
 
+/**
+ * The inputs the taped forward pass starts from, and from which layer:
+ * a model whose first layer is the parameter-free per-image
+ * standardisation gets it applied here, outside the gradient tape. Why:
+ * that layer runs tfjs' FusedBatchNorm without a scale input, and the tape
+ * (which saves every input the kernel's gradient lists, present or not)
+ * then fails; no gradient has to flow through it anyway, as it has no
+ * weights and nothing trainable comes before it. Other models start from
+ * `xs` itself at layer 0, unchanged.
+ */
+function untapedFront(
+  model: tf.Sequential,
+  xs: tf.Tensor4D,
+): { inputs: tf.Tensor4D; from: number } {
+  if (model.layers[0]?.name !== PER_IMAGE_LAYER) return { inputs: xs, from: 0 };
+  return { inputs: model.layers[0].apply(xs) as tf.Tensor4D, from: 1 };
+}
+
 /** Mean categorical cross-entropy and the count of correct arg-maxes. */
 function lossAndCorrect(
   model: tf.Sequential,
   xs: tf.Tensor4D,
   ys: tf.Tensor2D,
+  from = 0,
 ): { loss: tf.Scalar; correct: tf.Scalar } {
-  const probabilities = model.apply(xs, { training: true }) as tf.Tensor2D;
+  const probabilities = from === 0
+    ? model.apply(xs, { training: true }) as tf.Tensor2D
+    : model.layers.slice(from).reduce(
+      (h, layer) => layer.apply(h, { training: true }) as tf.Tensor,
+      xs as tf.Tensor,
+    ) as tf.Tensor2D;
   const correct = tf.sum(
     tf.cast(tf.equal(probabilities.argMax(1), ys.argMax(1)), "int32"),
   ) as tf.Scalar;
@@ -82,9 +110,10 @@ export function trainStep(
 ): { loss: number; correct: number } {
   const [lossTensor, correctTensor] = tf.tidy(() => {
     let correct: tf.Tensor | undefined;
+    const { inputs, from } = untapedFront(model, xs);
     const loss = optimizer.minimize(
       () => {
-        const result = lossAndCorrect(model, xs, ys);
+        const result = lossAndCorrect(model, inputs, ys, from);
         correct = tf.keep(result.correct);
         return result.loss;
       },
@@ -132,10 +161,15 @@ export class Replica {
 
   /**
    * Build the recipe's model (seeded) and optimizer; `standardize` gives
-   * the input layer's statistics when the recipe standardises inputs.
+   * the input layer's statistics when the recipe standardises inputs
+   * (`per-image` inputs need none: each image brings its own).
    */
   constructor(recipe: Recipe, standardize?: InputStandardization) {
-    this.model = buildModel(recipe.model, recipe.seed, standardize);
+    this.model = buildModel(
+      recipe.model,
+      recipe.seed,
+      recipe.inputs === "per-image" ? "per-image" : standardize,
+    );
     this.standardize = standardize;
     this.optimizer = makeOptimizer(recipe);
     this.variables = this.model.trainableWeights.map((w) =>
@@ -174,12 +208,14 @@ export class Replica {
       throw new RangeError("a shard needs at least one image");
     }
     let correctValue = 0;
+    const { inputs, from } = untapedFront(this.model, xs);
     const { value, grads } = withRandom(stream, () =>
       tf.variableGrads(() => {
-        const { loss, correct } = lossAndCorrect(this.model, xs, ys);
+        const { loss, correct } = lossAndCorrect(this.model, inputs, ys, from);
         correctValue = correct.dataSync()[0];
         return loss;
       }, this.variables));
+    if (inputs !== xs) inputs.dispose();
     const sizes = this.variables.map((v) => v.size);
     const gradients = new Float32Array(sizes.reduce((a, b) => a + b, 0));
     let offset = 0;

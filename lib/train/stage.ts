@@ -32,12 +32,14 @@ import {
   takeFirst,
 } from "../data/mod.ts";
 import {
+  INPUT_SHAPE,
   type InputStandardization,
   KERAS_PARAM_COUNTS,
   type ModelName,
 } from "./models.ts";
 import { saveModel } from "./model_io.ts";
-import type { Recipe } from "./recipes.ts";
+import { resolveMix } from "./mix.ts";
+import { type Recipe, type RecipeName, RECIPES } from "./recipes.ts";
 import {
   type BatchProgress,
   type EpochRecord,
@@ -57,6 +59,8 @@ export const TRAIN_OUTPUTS = {
 export interface ModelMetrics {
   /** Which model. */
   model: ModelName;
+  /** Which recipe (its folder under `models/`), when not the study's. */
+  recipeName?: RecipeName;
   /** Parameters (tfjs count, BatchNorm statistics included, as Keras). */
   params: number;
   /** The recipe actually used. */
@@ -96,6 +100,11 @@ export interface ModelMetrics {
 export interface TrainStageOptions {
   /** Which model. */
   model: ModelName;
+  /**
+   * The recipe's name: the folder under `models/` and the stage's name
+   * (`train:<name>`); default the model's name (the study's recipe).
+   */
+  name?: RecipeName;
   /** The recipe (defaults merged with flags). */
   recipe: Recipe;
   /** Artifact folder. */
@@ -141,22 +150,34 @@ export async function runTrainStage(
   options: TrainStageOptions,
 ): Promise<TrainStageResult> {
   const log = options.onLog ?? (() => {});
-  const dir = options.modelDir ??
-    join(options.dataDir, "models", options.model);
+  const name = options.name ?? options.model;
+  if (RECIPES[name].model !== options.model) {
+    throw new RangeError(
+      `recipe ${name} trains the ${
+        RECIPES[name].model
+      } model, not ${options.model}`,
+    );
+  }
+  // An unknown or unavailable mix fails now, before any data is read.
+  const mix = options.recipe.augmentation?.mix;
+  if (mix !== undefined) resolveMix(mix, INPUT_SHAPE[0], INPUT_SHAPE[1]);
+  const dir = options.modelDir ?? join(options.dataDir, "models", name);
   // --resume with no checkpoint is a plain run: an up-to-date model stays so.
   const saved = join(dir, TRAIN_OUTPUTS.checkpoint);
   if (options.resume && !(await exists(saved))) {
     log(
-      `train:${options.model}: --resume: no checkpoint at ${saved}; nothing to resume, running as without it`,
+      `train:${name}: --resume: no checkpoint at ${saved}; nothing to resume, running as without it`,
     );
     options = { ...options, resume: false };
   }
   const noisyDir = join(options.dataDir, "noisy");
   const mnistDir = join(options.dataDir, "mnist");
+  // Fresh augmentation reads the clean training images too.
+  const fresh = options.recipe.augmentation !== undefined;
   const checkpoint = join(dir, TRAIN_OUTPUTS.checkpoint);
   // The work returns the metrics, or the checkpoint's path when stopped.
   const run = await runStage<ModelMetrics, string>({
-    stage: `train:${options.model}`,
+    stage: `train:${name}`,
     dir,
     params: {
       recipe: options.recipe as unknown as Json,
@@ -169,29 +190,33 @@ export async function runTrainStage(
       task: "deno task augment",
       files: Object.values(NOISY_FILES).flatMap((f) => [f.images, f.labels]),
     }],
-    inputs: mnistStageInputs(mnistDir, ["test"]),
+    inputs: mnistStageInputs(mnistDir, fresh ? ["train", "test"] : ["test"]),
     rerun: options.resume ? "--resume" : options.force ? "--force" : undefined,
     work: async ({ reason, params, inputs }) => {
-      log(`train:${options.model}: training (${reason})`);
+      log(`train:${name}: training (${reason})`);
       const fingerprint = await sha256Text(canonicalJson({ params, inputs }));
 
       // Every split is loaded and checked before the first epoch: a bad or
       // missing test split must not surface only after hours of training.
-      const [fullTrain, noisyTest, cleanTest] = await Promise.all([
+      const [fullTrain, noisyTest, cleanTest, fullClean] = await Promise.all([
         loadNoisy(noisyDir, "train"),
         loadNoisy(noisyDir, "test"),
         loadMnist(mnistDir, "test"),
+        fresh ? loadMnist(mnistDir, "train") : undefined,
       ]);
       const backend = await initBackend(options.backend);
       log(
-        `train:${options.model}: backend ${backend.name}, tfjs ${backend.tfjs}, ${backend.customKernels.length} custom kernels, matmul ${backend.gemm}`,
+        `train:${name}: backend ${backend.name}, tfjs ${backend.tfjs}, ${backend.customKernels.length} custom kernels, matmul ${backend.gemm}`,
       );
       const trainSplit = options.limit
         ? takeFirst(fullTrain, options.limit)
         : fullTrain;
+      // The noisy split holds MNIST's first images (all, or augment's
+      // --limit); fresh epochs start from the same clean ones.
+      const clean = fullClean && takeFirst(fullClean, trainSplit.count);
       if (!options.resume && await exists(checkpoint)) {
         log(
-          `train:${options.model}: an interrupted run's checkpoint exists; starting over (use --resume to continue it)`,
+          `train:${name}: an interrupted run's checkpoint exists; starting over (use --resume to continue it)`,
         );
       }
       const imagesPerEpoch = Math.round(
@@ -200,6 +225,7 @@ export async function runTrainStage(
       const result = await train({
         recipe: options.recipe,
         data: trainSplit,
+        clean,
         fingerprint,
         checkpointPath: checkpoint,
         resume: options.resume,
@@ -216,7 +242,7 @@ export async function runTrainStage(
 
       options.onEvaluating?.();
       log(
-        `train:${options.model}: evaluating on the noisy and clean test splits`,
+        `train:${name}: evaluating on the noisy and clean test splits`,
       );
       const tests = evaluateTests(result.model, noisyTest, cleanTest);
       const metrics = modelMetrics(options, backend, result, tests);
@@ -293,6 +319,9 @@ function modelMetrics(
 ): ModelMetrics {
   return {
     model: options.model,
+    ...(options.name && options.name !== options.model
+      ? { recipeName: options.name }
+      : {}),
     params: result.model.countParams(),
     recipe: options.recipe,
     limit: options.limit ?? null,

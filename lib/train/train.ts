@@ -24,6 +24,7 @@ import {
 } from "../core/mod.ts";
 import { type FloatBatch, gatherBatch, type MnistSplit } from "../data/mod.ts";
 import type { Recipe } from "./recipes.ts";
+import { FreshEpochs } from "./fresh.ts";
 import {
   predictProbabilities,
   summarizeProbabilities,
@@ -112,6 +113,14 @@ export interface TrainOptions {
   workers?: number;
   /** Backend the worker replicas start (default: the active one). */
   backend?: BackendName;
+  /**
+   * The clean training images (same count and labels as `data`), when the
+   * recipe's `augmentation` makes fresh images every epoch; validation
+   * still uses `data`.
+   */
+  clean?: MnistSplit;
+  /** Make fresh epochs in this thread instead of a Worker (tests). */
+  freshInThread?: boolean;
 }
 
 /** What {@link train} returns. */
@@ -166,7 +175,8 @@ function weightsFinite(model: tf.LayersModel): boolean {
 /**
  * The statistics a `standardized` recipe's input layer uses: mean and
  * standard deviation of the training images' pixels (held-out images
- * excluded, so validation stays unseen). Undefined for `unit` inputs.
+ * excluded, so validation stays unseen). Undefined for `unit` and
+ * `per-image` inputs.
  *
  * ```ts
  * import { loadNoisy } from "../data/mod.ts";
@@ -182,7 +192,7 @@ export function inputStandardization(
   data: MnistSplit,
   trainIndices: ArrayLike<number>,
 ): InputStandardization | undefined {
-  if (recipe.inputs === "unit") return undefined;
+  if (recipe.inputs !== "standardized") return undefined;
   const stats = imagesPixelStats(
     data.images,
     data.rows * data.cols,
@@ -261,6 +271,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { recipe, data, checkpointPath } = options;
   const split = holdOut(data.count, recipe.validationSplit, recipe.seed);
   const standardize = inputStandardization(recipe, data, split.train);
+  const fresh = freshEpochs(options, split.train);
   const replica = new Replica(recipe, standardize);
   let bestWeights: tf.Tensor[] | undefined;
   let parallel: DataParallel | undefined;
@@ -268,6 +279,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let interrupted = false;
   try {
     ({ state, bestWeights } = await restoreOrStart(options, replica));
+    // The first epoch's images are made while the replicas start.
+    fresh?.prefetch(state.epochsDone);
     replica.setLearningRate(state.lr);
     parallel = await startReplicas(options, replica, state.lr);
     const run: EpochRun = {
@@ -281,6 +294,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       replica,
       parallel,
       breathe: yielder(200),
+      fresh,
+      trainLabels: Uint8Array.from(split.train, (i) => data.labels[i]),
     };
 
     while (!state.stopped && state.epochsDone < recipe.epochs) {
@@ -320,6 +335,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw error;
   } finally {
     parallel?.close();
+    fresh?.close();
   }
 
   if (!interrupted && bestWeights && recipe.earlyStopping?.restoreBestWeights) {
@@ -372,6 +388,44 @@ async function restoreOrStart(
   return { state: saved, bestWeights: checkpoint.groups.best };
 }
 
+/**
+ * The fresh-epoch maker when the recipe asks for fresh augmentation: the
+ * clean images of the training indices, checked to be the same digits as
+ * `data`'s (same count, same labels).
+ */
+function freshEpochs(
+  options: TrainOptions,
+  trainIndices: Int32Array,
+): FreshEpochs | undefined {
+  const { recipe, data, clean } = options;
+  if (!recipe.augmentation) return undefined;
+  if (
+    !clean || clean.count !== data.count || clean.rows !== data.rows ||
+    clean.cols !== data.cols ||
+    clean.labels.some((label, i) => label !== data.labels[i])
+  ) {
+    throw new DataError(
+      "fresh augmentation needs the clean MNIST training images matching the noisy ones (same count and labels); rerun `deno task fetch` and `deno task augment` with --force",
+    );
+  }
+  const size = data.rows * data.cols;
+  const images = new Uint8Array(trainIndices.length * size);
+  trainIndices.forEach((index, j) =>
+    images.set(
+      clean.images.subarray(index * size, (index + 1) * size),
+      j * size,
+    )
+  );
+  return new FreshEpochs({
+    images,
+    indices: trainIndices,
+    rows: data.rows,
+    cols: data.cols,
+    seed: recipe.seed,
+    augmentation: recipe.augmentation,
+  }, { worker: !options.freshInThread });
+}
+
 /** Worker replicas beside this thread's, when the options ask for them. */
 async function startReplicas(
   options: TrainOptions,
@@ -399,6 +453,10 @@ interface EpochRun {
   parallel: DataParallel | undefined;
   /** Lets signal handlers and timers run a few times a second. */
   breathe: () => Promise<void>;
+  /** Fresh epoch images, when the recipe makes them. */
+  fresh: FreshEpochs | undefined;
+  /** Labels of `split.train`, in order (the fresh images' labels). */
+  trainLabels: Uint8Array;
 }
 
 /**
@@ -419,13 +477,26 @@ async function trainEpoch(
     keyedUniform(recipe.seed, "shuffle", epoch),
   );
   const epochStart = performance.now() - state.partial.seconds * 1000;
+  // Fresh epochs hold the training images only, in `split.train`'s order;
+  // the fixed copy is indexed through `split.train`.
+  const source: MnistSplit = run.fresh
+    ? {
+      ...data,
+      images: await run.fresh.images(epoch, epoch + 1 >= recipe.epochs),
+      labels: run.trainLabels,
+      count: split.train.length,
+    }
+    : data;
+  const trainIndex = run.fresh
+    ? (i: number) => i
+    : (i: number) => split.train[i];
   for (let b = state.batchesDone; b < batches; b++) {
     const from = b * recipe.batchSize;
     const picked = Array.from(
       order.subarray(from, Math.min(from + recipe.batchSize, order.length)),
-      (i) => split.train[i],
+      trainIndex,
     );
-    const batch = gatherBatch(data, picked);
+    const batch = gatherBatch(source, picked);
     const stepStart = performance.now();
     const step = await trainStep(run, batch, epoch, b);
     state.trainSeconds += (performance.now() - stepStart) / 1000;
