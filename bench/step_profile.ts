@@ -130,7 +130,13 @@ runMain(info, async (flags) => {
     const sums = new Map<string, number>();
     for (const k of profile.kernels) {
       const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-      sums.set(k.name, (sums.get(k.name) ?? 0) + ms);
+      // Convolutions and matmuls by input shape: which layer pays.
+      const key = /Conv|MatMul/.test(k.name)
+        ? `${k.name} ${
+          k.inputShapes.map((s) => s?.join("×") ?? "?").join(", ")
+        }`
+        : k.name;
+      sums.set(key, (sums.get(key) ?? 0) + ms);
     }
     kernelCalls = profile.kernels.length;
     for (const [name, ms] of sums) {
@@ -175,8 +181,8 @@ runMain(info, async (flags) => {
   console.log(`  rest: other replica, messages, avg ${f(step - shard - adam)}`);
   console.log(`  (a 282k-float round trip to a Worker: ${f(message)})`);
   console.log("  per kernel (fwd+bwd of one shard):");
-  for (const k of kernels.slice(0, 14)) {
-    console.log(`    ${k.name.padEnd(28)} ${f(k.ms)}`);
+  for (const k of kernels.slice(0, 20)) {
+    console.log(`    ${k.name.padEnd(52)} ${f(k.ms)}`);
   }
   return 0;
 });
