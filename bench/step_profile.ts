@@ -4,7 +4,8 @@
  * on this thread — one 16-image shard's forward + backward with tfjs'
  * per-kernel times, the flattening of gradients, the fused Adam update —
  * and a 282k-float gradient round trip to a Worker (the message hop).
- * The rest of the step is the wait for the other replica and averaging.
+ * CPU time (process.cpuUsage) is measured beside wall time: on a shared
+ * machine it is what a part costs, wall time is what it waited too.
  * Timings are medians; on a shared machine compare them within one run.
  *
  * @module
@@ -20,6 +21,7 @@ import {
   Replica,
 } from "../lib/train/mod.ts";
 import { median } from "./stats.ts";
+import process from "node:process";
 
 const info = defineScript({
   usage: "deno run -P bench/step_profile.ts [flags]",
@@ -36,24 +38,25 @@ const info = defineScript({
   },
 });
 
-function timeMedian(n: number, fn: () => void): number {
-  const runs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    fn();
-    runs.push(performance.now() - t0);
-  }
-  return median(runs);
+/** CPU milliseconds of this process (all threads) so far. */
+function cpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
 }
 
-async function timeMedianAsync(n: number, fn: () => Promise<unknown>) {
-  const runs: number[] = [];
+/** Medians of wall and CPU time of `fn` over `n` runs. */
+async function measure(
+  n: number,
+  fn: () => unknown,
+): Promise<{ wall: number; cpu: number }> {
+  const wall: number[] = [], cpu: number[] = [];
   for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
+    const w = performance.now(), c = cpuMs();
     await fn();
-    runs.push(performance.now() - t0);
+    cpu.push(cpuMs() - c);
+    wall.push(performance.now() - w);
   }
-  return median(runs);
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 /** Round trip of `floats` float32 values to an echo Worker, transferred. */
@@ -73,9 +76,10 @@ async function messageRoundTrip(floats: number, n: number): Promise<number> {
   try {
     let data: Float32Array<ArrayBuffer> = new Float32Array(floats);
     data = await once(data);
-    return await timeMedianAsync(n, async () => {
+    const t = await measure(n, async () => {
       data = await once(data.slice()); // a step copies before it sends
     });
+    return t.wall;
   } finally {
     worker.terminate();
     URL.revokeObjectURL(url);
@@ -102,46 +106,57 @@ runMain(info, async (flags) => {
   );
   const batch = { pixels, oneHot, n: 32 };
   for (let i = 0; i < 5; i++) await parallel.step(batch, 28, 28, 0, i);
-  const step = await timeMedianAsync(
-    n,
-    () => parallel.step(batch, 28, 28, 0, 0),
-  );
+  const step = await measure(n, () => parallel.step(batch, 28, 28, 0, 0));
   parallel.close();
 
-  // Its parts, on this thread: one shard of 16.
+  // Its parts, on this thread alone (the worker is gone, OpenBLAS runs one
+  // thread), so CPU time is this thread's work whatever the machine's load.
   const xs = tf.tensor4d(pixels.subarray(0, 16 * 784), [16, 28, 28, 1]);
   const ys = tf.tensor2d(oneHot.subarray(0, 160), [16, 10]);
   const stream = () => 0.5;
   let grads = replica.shardGradients(xs, ys, stream);
-  const shard = timeMedian(
+  const shard = await measure(
     n,
     () => grads = replica.shardGradients(xs, ys, stream),
   );
-  const adam = timeMedian(
-    n,
-    () => replica.applyGradients(grads.gradients.map(() => 0)),
-  );
+  const zeros = new Float32Array(grads.gradients.length);
+  const adam = await measure(n, () => replica.applyGradients(zeros));
+  // tf.profile times each kernel with the backend's timer: point it at CPU
+  // time for the duration.
+  const timed = tf.backend() as unknown as {
+    time(f: () => void): Promise<{ kernelMs: number }>;
+  };
+  const ownTimer = timed.time;
+  timed.time = (f) => {
+    const c = cpuMs();
+    f();
+    return Promise.resolve({ kernelMs: cpuMs() - c });
+  };
   const perKernel = new Map<string, number[]>();
   let kernelCalls = 0;
-  for (let i = 0; i < n; i++) {
-    const profile = await tf.profile(() => {
-      replica.shardGradients(xs, ys, stream);
-    });
-    const sums = new Map<string, number>();
-    for (const k of profile.kernels) {
-      const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-      // Convolutions and matmuls by input shape: which layer pays.
-      const key = /Conv|MatMul/.test(k.name)
-        ? `${k.name} ${
-          k.inputShapes.map((s) => s?.join("×") ?? "?").join(", ")
-        }`
-        : k.name;
-      sums.set(key, (sums.get(key) ?? 0) + ms);
+  try {
+    for (let i = 0; i < n; i++) {
+      const profile = await tf.profile(() => {
+        replica.shardGradients(xs, ys, stream);
+      });
+      const sums = new Map<string, number>();
+      for (const k of profile.kernels) {
+        const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+        // Convolutions and matmuls by input shape: which layer pays.
+        const key = /Conv|MatMul/.test(k.name)
+          ? `${k.name} ${
+            k.inputShapes.map((s) => s?.join("×") ?? "?").join(", ")
+          }`
+          : k.name;
+        sums.set(key, (sums.get(key) ?? 0) + ms);
+      }
+      kernelCalls = profile.kernels.length;
+      for (const [name, ms] of sums) {
+        perKernel.set(name, [...(perKernel.get(name) ?? []), ms]);
+      }
     }
-    kernelCalls = profile.kernels.length;
-    for (const [name, ms] of sums) {
-      perKernel.set(name, [...(perKernel.get(name) ?? []), ms]);
-    }
+  } finally {
+    timed.time = ownTimer;
   }
   const kernels = [...perKernel].map(([name, runs]) => ({
     name,
@@ -155,14 +170,17 @@ runMain(info, async (flags) => {
 
   const result = {
     gemm: backend.gemm,
-    stepMs: step,
-    shardMs: shard,
+    /** The whole step: wall ms, and CPU ms of both threads. */
+    step,
+    /** One shard's forward + backward on this thread: wall and CPU ms. */
+    shard,
+    /** CPU ms inside kernels, and how many kernel calls. */
     kernelMs,
     kernelCalls,
-    dispatchAndTapeMs: shard - kernelMs,
-    adamMs: adam,
+    /** CPU ms of the shard outside kernels. */
+    dispatchAndTapeMs: shard.cpu - kernelMs,
+    adam,
     gradientRoundTripMs: message,
-    waitAndAverageMs: step - shard - adam,
     kernels,
   };
   if (flags.json) {
@@ -171,16 +189,24 @@ runMain(info, async (flags) => {
   }
   const f = (ms: number) => ms.toFixed(2).padStart(7) + " ms";
   console.log(
-    `CNN step, batch 32 over 2 replicas (${backend.gemm}), medians of ${n}:`,
+    `CNN step, batch 32 over 2 replicas (${backend.gemm}), medians of ${n}; ` +
+      "CPU ms are load-proof, wall ms are not:",
   );
-  console.log(`  whole step                         ${f(step)}`);
-  console.log(`  this thread's shard (16) fwd+bwd   ${f(shard)}`);
-  console.log(`    in ${kernelCalls} kernels                   ${f(kernelMs)}`);
-  console.log(`    tfjs dispatch, tape, flattening  ${f(shard - kernelMs)}`);
-  console.log(`  Adam update (fused)                ${f(adam)}`);
-  console.log(`  rest: other replica, messages, avg ${f(step - shard - adam)}`);
-  console.log(`  (a 282k-float round trip to a Worker: ${f(message)})`);
-  console.log("  per kernel (fwd+bwd of one shard):");
+  console.log(
+    `  whole step: wall ${f(step.wall)}, CPU of both threads ${f(step.cpu)}`,
+  );
+  console.log(
+    `  one shard (16 images) forward + backward, CPU  ${f(shard.cpu)}`,
+  );
+  console.log(
+    `    in ${kernelCalls} kernel calls                      ${f(kernelMs)}`,
+  );
+  console.log(
+    `    outside kernels (tfjs dispatch, tape, JS) ${f(shard.cpu - kernelMs)}`,
+  );
+  console.log(`  Adam update (fused), CPU                    ${f(adam.cpu)}`);
+  console.log(`  a 282k-float round trip to a Worker, wall   ${f(message)}`);
+  console.log("  per kernel, CPU (forward + backward of one shard):");
   for (const k of kernels.slice(0, 20)) {
     console.log(`    ${k.name.padEnd(52)} ${f(k.ms)}`);
   }
