@@ -357,6 +357,7 @@ runMain(info, async (flags) => {
       ).join("  "),
     );
   }
+  if (!corruption) return 0; // --models-only
   console.log(
     typeof augment === "object"
       ? `augment (seed preset, 60,000 images, ${augment.workers} workers): ${
@@ -366,7 +367,6 @@ runMain(info, async (flags) => {
       } img/s with gzip'd IDX encoding`
       : `augment skipped: ${augment}`,
   );
-  if (!corruption) return 0;
   console.log(
     `corruption (${CORRUPTIONS.length} corruptions × 5 severities, ${
       fmt(corruption.images / (CORRUPTIONS.length * 5))
