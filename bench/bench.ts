@@ -12,7 +12,9 @@ import { logLine, tf, UsageError } from "../lib/core/mod.ts";
 import { defineScript, resolveDataDir, runMain } from "../lib/cli/mod.ts";
 import { type BackendName, BACKENDS, initBackend } from "../lib/kernels/mod.ts";
 import { measureThroughput, type Throughput } from "./benchmark.ts";
-import { MODEL_NAMES, type ModelName } from "../lib/train/mod.ts";
+import { buildModel, MODEL_NAMES, type ModelName } from "../lib/train/mod.ts";
+import { modelFlops } from "./flops.ts";
+import { measureSgemmPeak, type SgemmPeak } from "./peak.ts";
 import { benchmarkAugment } from "./augment_benchmark.ts";
 import { benchSplit, catalogueRate } from "./corruption_bench.ts";
 import { CORRUPTIONS } from "../lib/robustness/mod.ts";
@@ -26,7 +28,10 @@ const info = defineScript({
 Measure training images/s (each model's recipe batch size), inference
 images/s (batch 1,000) per backend and model, as medians over repeats;
 augmentation images/s; corruption generation images/s over the robustness
-catalogue (every corruption at every severity, one thread). With --peer, also run bench/peer_pytorch.py (needs python3 with torch,
+catalogue (every corruption at every severity, one thread). First the
+machine's SGEMM peak (OpenBLAS on all cores, else the backend's matmul),
+then per model its analytic FLOPs per image (bench/flops.ts), the achieved
+GFLOP/s and the fraction of that peak. With --peer, also run bench/peer_pytorch.py (needs python3 with torch,
 e.g. Debian's python3-torch) and print ours / PyTorch.`,
   flags: {
     backends: {
@@ -55,6 +60,10 @@ e.g. Debian's python3-torch) and print ours / PyTorch.`,
       valueName: "N",
       description: "timed repeats per figure",
       default: 5,
+    },
+    "models-only": {
+      type: "boolean",
+      description: "skip the augmentation and corruption figures",
     },
     peer: {
       type: "boolean",
@@ -197,6 +206,44 @@ async function corruptionFigures(): Promise<{
   };
 }
 
+/** FLOPs per image and what the measured rates make of them. */
+interface FlopFigures {
+  /** Analytic FLOPs of one training image (forward + backward). */
+  trainFlopsPerImage: number;
+  /** Analytic FLOPs of one inference image. */
+  inferFlopsPerImage: number;
+  /** Achieved training GFLOP/s. */
+  trainGflops: number;
+  /** Achieved inference GFLOP/s. */
+  inferGflops: number;
+  /** Training GFLOP/s over the SGEMM peak. */
+  trainFractionOfPeak: number;
+  /** Inference GFLOP/s over the SGEMM peak. */
+  inferFractionOfPeak: number;
+}
+
+function flopFigures(
+  model: ModelName,
+  t: Throughput,
+  peak: SgemmPeak,
+): FlopFigures {
+  const built = buildModel(model, 1);
+  const flops = modelFlops(built);
+  built.dispose();
+  const trainGflops = t.trainImagesPerSecond * flops.training / 1e9;
+  const inferGflops = t.inferImagesPerSecond * flops.forward / 1e9;
+  return {
+    trainFlopsPerImage: flops.training,
+    inferFlopsPerImage: flops.forward,
+    trainGflops,
+    inferGflops,
+    trainFractionOfPeak: trainGflops / peak.gflops,
+    inferFractionOfPeak: inferGflops / peak.gflops,
+  };
+}
+
+const pct = (x: number) => (100 * x).toFixed(1) + " %";
+
 runMain(info, async (flags) => {
   const backends = parseList<BackendName>(flags.backends, BACKENDS, "backends");
   const models = parseList<ModelName>(flags.models, MODEL_NAMES, "models");
@@ -204,22 +251,33 @@ runMain(info, async (flags) => {
 
   const peer = flags.peer ? await runPeer(models, repeats) : undefined;
   if (typeof peer === "string") logLine(`peer skipped: ${peer}`);
-  const results: (Throughput & { backend: BackendName; gemm: string })[] = [];
+  // Before any backend loads OpenBLAS for training (its thread count is
+  // process-wide); the tfjs fallback needs a backend, so start the first.
+  if (!flags.json) logLine("measuring the SGEMM peak…");
+  await initBackend(backends[0]);
+  const peak = measureSgemmPeak();
+  const results: (Throughput & FlopFigures & {
+    backend: BackendName;
+    gemm: string;
+  })[] = [];
   for (const backend of backends) {
     const started = await initBackend(backend);
     for (const model of models) {
       if (!flags.json) logLine(`measuring ${model} on ${backend}…`);
+      const t = await measureThroughput(model, { repeats, replicas });
       results.push({
-        ...(await measureThroughput(model, { repeats, replicas })),
+        ...t,
+        ...flopFigures(model, t, peak),
         backend,
         gemm: started.gemm,
       });
     }
   }
-  if (!flags.json) logLine("measuring augmentation…");
-  const augment = await augmentFigures(repeats);
-  if (!flags.json) logLine("measuring corruption generation…");
-  const corruption = await corruptionFigures();
+  const extras = !flags["models-only"];
+  if (!flags.json && extras) logLine("measuring augmentation…");
+  const augment = extras ? await augmentFigures(repeats) : "--models-only";
+  if (!flags.json && extras) logLine("measuring corruption generation…");
+  const corruption = extras ? await corruptionFigures() : null;
   const peerModels = typeof peer === "object" ? peer.models : {};
   const machine = {
     cpu: cpuModel(),
@@ -231,6 +289,7 @@ runMain(info, async (flags) => {
     console.log(JSON.stringify(
       {
         machine,
+        peak,
         results,
         augment: typeof augment === "object" ? augment : null,
         corruption,
@@ -248,6 +307,11 @@ runMain(info, async (flags) => {
         : "") +
       `; medians of ${repeats} runs`,
   );
+  console.log(
+    `SGEMM peak: ${
+      peak.gflops.toFixed(1)
+    } GFLOP/s (${peak.gemm}, ${peak.threads} threads, ${peak.size}²)`,
+  );
   const header = [
     "backend",
     "matmul",
@@ -255,6 +319,9 @@ runMain(info, async (flags) => {
     "batch",
     "replicas",
     "train img/s",
+    "MFLOP/img",
+    "GFLOP/s",
+    "of peak",
     "infer img/s",
     "torch train",
     "torch infer",
@@ -270,6 +337,9 @@ runMain(info, async (flags) => {
       String(r.batchSize),
       String(r.replicas),
       fmt(r.trainImagesPerSecond),
+      (r.trainFlopsPerImage / 1e6).toFixed(2),
+      r.trainGflops.toFixed(1),
+      pct(r.trainFractionOfPeak),
       fmt(r.inferImagesPerSecond),
       fmt(p?.train_images_per_s),
       fmt(p?.infer_images_per_s),
@@ -287,6 +357,7 @@ runMain(info, async (flags) => {
       ).join("  "),
     );
   }
+  if (!corruption) return 0; // --models-only
   console.log(
     typeof augment === "object"
       ? `augment (seed preset, 60,000 images, ${augment.workers} workers): ${

@@ -18,12 +18,20 @@ import {
   loadTestSets,
   writeNpyTestSet,
 } from "../lib/data/testset.ts";
-import { predictProbabilities } from "../lib/evaluate/evaluate.ts";
 import {
+  evaluateSplit,
+  predictProbabilities,
+} from "../lib/evaluate/evaluate.ts";
+import {
+  evaluateModel,
   Evaluator,
   metricsFromProbabilities,
 } from "../lib/evaluate/evaluator.ts";
-import { modelFromFiles, readModelFiles } from "../lib/evaluate/model_files.ts";
+import {
+  modelFilesOf,
+  modelFromFiles,
+  readModelFiles,
+} from "../lib/evaluate/model_files.ts";
 import type { EvaluationFile } from "../lib/evaluate/stage.ts";
 import { saveModel } from "../lib/train/model_io.ts";
 import { buildCnn, buildDense } from "../lib/train/models.ts";
@@ -115,6 +123,50 @@ Deno.test(
         evaluator.close();
       }
     });
+  },
+);
+
+Deno.test(
+  "evaluateModel: an in-memory CNN on two threads gives evaluateSplit's numbers bit for bit",
+  NEEDS_PERMISSIONS,
+  async () => {
+    const cnn = buildCnn(3);
+    // Every weight away from its initial value, BatchNorm's moving
+    // statistics included, so a weight lost on the way to the worker shows.
+    cnn.setWeights(
+      cnn.getWeights().map((w, i) =>
+        /variance/.test(cnn.weights[i].name)
+          ? w.mul(tf.randomUniform(w.shape, 0.5, 2, "float32", i))
+          : w.add(tf.randomUniform(w.shape, -0.05, 0.05, "float32", i))
+      ),
+    );
+    try {
+      const files = await modelFilesOf(cnn, "cnn");
+      const copy = await modelFromFiles(files);
+      assert.equal(copy.getWeights().length, cnn.getWeights().length);
+      copy.dispose();
+      const split = syntheticSplit(230);
+      const other = takeFirst(syntheticSplit(90), 90);
+      const results = await evaluateModel(cnn, "cnn", [split, other], {
+        threads: 2,
+        batchSize: 40,
+      });
+      for (const [i, s] of [split, other].entries()) {
+        const single = evaluateSplit(cnn, s, 40);
+        assert.deepEqual(results[i].metrics, single.metrics);
+        assert.deepEqual(
+          results[i].predictions.predicted,
+          single.predictions.predicted,
+        );
+        assert.deepEqual(
+          bits(results[i].predictions.confidence),
+          bits(single.predictions.confidence),
+        );
+        assert.ok(results[i].imagesPerSecond > 0);
+      }
+    } finally {
+      cnn.dispose();
+    }
   },
 );
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { tf } from "../core/mod.ts";
+import { PREDICT_CHUNK, tf } from "../core/mod.ts";
 import { gatherBatch, type MnistSplit, NUM_CLASSES } from "../data/mod.ts";
 import {
   accuracyOf,
@@ -39,7 +39,7 @@ export function predictProbabilities(
     const { pixels, n } = gatherBatch(split, chunk);
     const probabilities = tf.tidy(() =>
       model.predict(tf.tensor4d(pixels, [n, split.rows, split.cols, 1]), {
-        batchSize: n,
+        batchSize: Math.min(n, PREDICT_CHUNK),
       }) as tf.Tensor
     );
     out.set(probabilities.dataSync() as Float32Array, start * NUM_CLASSES);

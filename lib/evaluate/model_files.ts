@@ -233,3 +233,63 @@ export async function findTrainedModels(dataDir: string): Promise<string[]> {
     rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)
   );
 }
+
+/**
+ * The files of a model held in memory (one just trained), as
+ * {@link readModelFiles} would read them once saved: so an
+ * {@link Evaluator} can build its copies of it without a trip through the
+ * disk. Nothing was read, so `sha256` is empty and `manifestSha256` null;
+ * `dir` is only a label for error messages.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../core/mod.ts";
+ *
+ * const model = tf.sequential({
+ *   layers: [tf.layers.dense({ units: 2, inputShape: [3] })],
+ * });
+ * const files = await modelFilesOf(model, "tiny");
+ * console.log(files.weights.length); // 32: 3×2 kernel + 2 biases, float32
+ * ```
+ */
+export async function modelFilesOf(
+  model: tf.LayersModel,
+  name: string,
+): Promise<ModelFiles> {
+  let topology = "";
+  let weights = new Uint8Array(0);
+  await model.save(tf.io.withSaveHandler((artifacts) => {
+    if (artifacts.weightData !== undefined) {
+      weights = new Uint8Array(
+        tf.io.CompositeArrayBuffer.join(artifacts.weightData),
+      );
+    }
+    const json: tf.io.ModelJSON = {
+      modelTopology: artifacts
+        .modelTopology as tf.io.ModelJSON["modelTopology"],
+      format: artifacts.format ?? "layers-model",
+      generatedBy: artifacts.generatedBy ?? "",
+      convertedBy: null,
+      weightsManifest: [{
+        paths: ["weights.bin"],
+        weights: artifacts.weightSpecs ?? [],
+      }],
+    };
+    topology = JSON.stringify(json);
+    return Promise.resolve({
+      modelArtifactsInfo: {
+        dateSaved: new Date(),
+        modelTopologyType: "JSON",
+        weightDataBytes: weights.byteLength,
+      },
+    });
+  }));
+  return {
+    name,
+    dir: `(in memory: ${name})`,
+    topology,
+    weights,
+    sha256: {},
+    manifestSha256: null,
+  };
+}

@@ -23,7 +23,12 @@
  * @module
  */
 
-import { NoisyMnistError, tf, WorkerChannel } from "../core/mod.ts";
+import {
+  NoisyMnistError,
+  PREDICT_CHUNK,
+  tf,
+  WorkerChannel,
+} from "../core/mod.ts";
 import type { BackendName } from "../kernels/mod.ts";
 import { encodeCheckpoint } from "./checkpoint.ts";
 import type { FloatBatch } from "../data/mod.ts";
@@ -331,9 +336,7 @@ export class DataParallel {
           cols,
           1,
         ]),
-        {
-          batchSize: sizes[0],
-        },
+        { batchSize: Math.min(sizes[0], PREDICT_CHUNK) },
       ) as tf.Tensor
     );
     out.set(local.dataSync() as Float32Array, 0);

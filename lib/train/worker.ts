@@ -9,7 +9,7 @@
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
 
-import { tf } from "../core/mod.ts";
+import { PREDICT_CHUNK, tf } from "../core/mod.ts";
 import { initBackend } from "../kernels/mod.ts";
 import { decodeCheckpoint } from "./checkpoint.ts";
 import { Replica } from "./replica.ts";
@@ -75,9 +75,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       const probabilities = tf.tidy(() =>
         need().model.predict(
           tf.tensor4d(request.pixels, [request.n, 28, 28, 1]),
-          {
-            batchSize: request.n,
-          },
+          { batchSize: Math.min(request.n, PREDICT_CHUNK) },
         ) as tf.Tensor
       );
       const values = (probabilities.dataSync() as Float32Array).slice();
