@@ -17,7 +17,7 @@ import {
 import { augmentImages, ImageAugmenter } from "../lib/augment/augment.ts";
 import { PRESETS } from "../lib/augment/config.ts";
 import { runAugmentStage } from "../lib/augment/stage.ts";
-import { type Recipe, RECIPES } from "../lib/train/recipes.ts";
+import { type Recipe, RECIPES, trainTask } from "../lib/train/recipes.ts";
 import {
   FRESH_SPLIT_BASE,
   freshEpochImages,
@@ -26,6 +26,7 @@ import {
   freshSplitId,
 } from "../lib/train/fresh.ts";
 import { resolveMix } from "../lib/train/mix.ts";
+import { MNIST_C_NAMES } from "../lib/robustness/catalogue.ts";
 import { buildCnn, perImageStandardization } from "../lib/train/models.ts";
 import { loadModel, saveModel } from "../lib/train/model_io.ts";
 import { type EpochRecord, holdOut, train } from "../lib/train/train.ts";
@@ -426,4 +427,31 @@ Deno.test({
       await assert.rejects(Deno.stat(join(dataDir, "models", "cnn")));
     });
   },
+});
+
+Deno.test("every model folder's retrain hint names the command that trains it", () => {
+  assert.equal(trainTask("cnn"), "deno task train:cnn");
+  assert.equal(trainTask("dense"), "deno task train:dense");
+  assert.equal(trainTask("cnn-robust"), "deno task train:cnn --recipe robust");
+  assert.equal(
+    trainTask("dense-robust"),
+    "deno task train:dense --recipe robust",
+  );
+  assert.equal(trainTask("mine"), "the training stage of models/mine");
+  // Object.prototype's names are not recipes.
+  assert.equal(trainTask("toString"), "the training stage of models/toString");
+});
+
+Deno.test("the robust recipes' mix never draws an MNIST-C corruption", () => {
+  const name = RECIPES["cnn-robust"].augmentation?.mix;
+  assert.equal(name, RECIPES["dense-robust"].augmentation?.mix);
+  const mix = resolveMix(name ?? "none", 28, 28);
+  assert.ok(mix, "robust resolves to a corruptor");
+  const drawn = new Set<string>();
+  for (let index = 0; index < 5000; index++) {
+    for (const op of mix.opsFor(42, index % 30, index)) drawn.add(op);
+  }
+  assert.ok(drawn.size >= 5, `only ${[...drawn].join(", ")} drawn`);
+  for (const name of MNIST_C_NAMES) assert.ok(!drawn.has(name), name);
+  assert.equal(resolveMix("none", 28, 28), undefined);
 });

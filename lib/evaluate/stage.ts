@@ -30,7 +30,7 @@ import {
   type TestSet,
 } from "../data/mod.ts";
 import type { BackendName } from "../kernels/mod.ts";
-import type { ModelName } from "../train/mod.ts";
+import { type ModelName, trainTask } from "../train/mod.ts";
 import { type EvaluationMetrics, Evaluator } from "./evaluator.ts";
 import type { Interval } from "./interval.ts";
 import {
@@ -192,10 +192,6 @@ async function resolveModels(
   requested: readonly string[] | undefined,
   log: (line: string) => void,
 ): Promise<ModelFiles[]> {
-  const trainTask = (name: string) =>
-    (EVALUATED_MODELS as readonly string[]).includes(name)
-      ? `deno task train:${name}`
-      : `the training stage of models/${name}`;
   const trained = await findTrainedModels(dataDir);
   if (requested && requested.length > 0) {
     // A model named twice is evaluated once. A name is the data folder's

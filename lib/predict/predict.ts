@@ -27,7 +27,7 @@ import {
 } from "../data/mod.ts";
 import { findTrainedModels } from "../evaluate/mod.ts";
 import { initBackend } from "../kernels/mod.ts";
-import { MODEL_FILES, MODEL_NAMES } from "../train/mod.ts";
+import { MODEL_FILES, trainTask } from "../train/mod.ts";
 import { decodeImage, ImageDecodeError } from "./decode.ts";
 import {
   asMnistImage,
@@ -48,13 +48,6 @@ export interface VerifiedModelFiles {
   dir: string;
   /** `model.json` and the weight files it names, by file name. */
   files: Map<string, Uint8Array>;
-}
-
-/** The task that (re)trains a model, as the user types it. */
-function trainTask(name: string): string {
-  return (MODEL_NAMES as readonly string[]).includes(name)
-    ? `deno task train:${name}`
-    : `the training stage of models/${name}`;
 }
 
 async function readFileOrMissing(path: string, task: string) {

@@ -19,7 +19,12 @@ import {
 import { loadNoisy, type MnistSplit, NUM_CLASSES } from "../data/mod.ts";
 // Type-only imports: models.ts and train_stage.ts load TensorFlow.js, which
 // a stage that only reads JSON and PNGs should not pay for.
-import type { EpochRecord, ModelMetrics, ModelName } from "../train/mod.ts";
+import {
+  type EpochRecord,
+  type ModelMetrics,
+  type ModelName,
+  trainTask,
+} from "../train/mod.ts";
 import { findTrainedModels } from "../evaluate/mod.ts";
 import {
   findRobustness,
@@ -124,13 +129,6 @@ export interface ReportInputs {
   robustness: RobustnessArtifacts;
   /** The study over seeds' summary, when one exists. */
   study?: StudySummary | null;
-}
-
-/** The task that trains `model`, as the user types it. */
-export function trainTask(model: string): string {
-  return model === "dense" || model === "cnn"
-    ? `deno task train:${model}`
-    : `the training stage of models/${model}`;
 }
 
 /** Whether a model folder's name is one of the study's two. */

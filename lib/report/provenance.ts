@@ -8,10 +8,10 @@
  */
 
 import { formatDuration, type Json, type StageManifest } from "../core/mod.ts";
-import { RECIPES } from "../train/mod.ts";
+import { type RecipeName, RECIPES } from "../train/mod.ts";
 import type { KeyValue, ProvenanceRow } from "./content_types.ts";
 import { formatJsonValue, formatTimestamp } from "./format.ts";
-import type { ModelArtifacts, ReportInputs } from "./load.ts";
+import type { ReportInputs, TrainedModel } from "./load.ts";
 
 /**
  * A stage's seed, wherever it recorded one: train manifests keep it in
@@ -142,12 +142,16 @@ function flag(name: string, value: string | number): string {
 
 /**
  * A model's train command: only flags that differ from its recipe's
- * defaults are spelled out, so the usual case reads as the plain script.
+ * defaults are spelled out, so the usual case reads as the plain script
+ * (a robust recipe adds `--recipe robust`). A folder that is no recipe's
+ * gives no command.
  */
-function trainCommand(model: ModelArtifacts, dataFlag: string): string {
+function trainCommand(model: TrainedModel, dataFlag: string): string[] {
+  if (!Object.hasOwn(RECIPES, model.name)) return [];
+  const base = RECIPES[model.name as RecipeName];
   const recipe = model.metrics.recipe;
-  const base = RECIPES[model.name];
   const flags: string[] = [];
+  if (model.name !== base.model) flags.push(flag("recipe", "robust"));
   if (recipe.epochs !== base.epochs) flags.push(flag("epochs", recipe.epochs));
   if (recipe.batchSize !== base.batchSize) {
     flags.push(flag("batch-size", recipe.batchSize));
@@ -160,11 +164,19 @@ function trainCommand(model: ModelArtifacts, dataFlag: string): string {
   if (recipe.replicas !== base.replicas) {
     flags.push(flag("workers", recipe.replicas));
   }
+  if (base.augmentation && !recipe.augmentation) {
+    flags.push(flag("augment", "fixed"));
+  }
+  if (
+    recipe.augmentation && recipe.augmentation.mix !== base.augmentation?.mix
+  ) {
+    flags.push(flag("mix", recipe.augmentation.mix));
+  }
   if (model.metrics.limit !== null) {
     flags.push(flag("limit", model.metrics.limit));
   }
-  return [STAGE_COMMANDS[`train:${model.name}`], ...flags, dataFlag]
-    .filter(Boolean).join(" ");
+  const script = STAGE_COMMANDS[`train:${base.model}`];
+  return [[script, ...flags, dataFlag].filter(Boolean).join(" ")];
 }
 
 /**
@@ -211,7 +223,9 @@ export function commands(inputs: ReportInputs): string[] {
   return [
     withData(STAGE_COMMANDS.fetch),
     augmentCommand(inputs.noisy.manifest, dataFlag),
-    ...inputs.models.map((m) => trainCommand(m, dataFlag)),
+    ...[...inputs.models, ...inputs.extraModels].flatMap((m) =>
+      trainCommand(m, dataFlag)
+    ),
     ...robustnessCommand(inputs.robustness, dataFlag),
     withData(STAGE_COMMANDS.report),
   ];

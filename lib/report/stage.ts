@@ -17,7 +17,7 @@
 import { join, relative } from "node:path";
 import { runStage, writeFileAtomic } from "../core/mod.ts";
 import { NOISY_FILES } from "../data/mod.ts";
-import type { ModelName } from "../train/mod.ts";
+import { type ModelName, trainTask } from "../train/mod.ts";
 import { buildContent, GALLERY_SIZE } from "./content.ts";
 import { DIGIT_SCALE } from "./digits.ts";
 import { renderHtml } from "./html.ts";
@@ -27,7 +27,6 @@ import {
   MODEL_FILES,
   NOISY_SAMPLES_FILE,
   reportOrder,
-  trainTask,
 } from "./load.ts";
 import { chartFile, renderMarkdown, SAMPLES_FILE } from "./markdown.ts";
 import { cleanTestFiles, ROBUSTNESS_TASK } from "./robustness_load.ts";

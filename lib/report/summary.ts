@@ -10,7 +10,12 @@
  * @module
  */
 
-import { type ModelName, RECIPES, STUDY_EPOCHS } from "../train/mod.ts";
+import {
+  type ModelName,
+  RECIPES,
+  STUDY_EPOCHS,
+  trainTask,
+} from "../train/mod.ts";
 import { formatDuration } from "../core/mod.ts";
 import { correctCount, findModel } from "./artifacts.ts";
 import { MODEL_LABELS } from "./charts.ts";
@@ -31,7 +36,6 @@ import {
   type ModelArtifacts,
   REPORT_MODELS,
   type ReportInputs,
-  trainTask,
 } from "./load.ts";
 import { mcnemar } from "./stats.ts";
 import { wilsonInterval } from "../evaluate/mod.ts";

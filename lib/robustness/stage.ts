@@ -39,6 +39,7 @@ import {
   type ModelFiles,
   readModelFiles,
 } from "../evaluate/mod.ts";
+import { trainTask } from "../train/mod.ts";
 import { CORRUPTIONS } from "./catalogue.ts";
 import { STREAM_NAMES } from "./corrupt.ts";
 import { SEVERITIES } from "./corruption.ts";
@@ -67,13 +68,6 @@ export const REFERENCE_MODEL = "dense";
 /** The robustness folder of a data folder. */
 export function robustnessDir(dataDir: string): string {
   return join(dataDir, ROBUSTNESS_DIR);
-}
-
-/** The task that trains model `name`. */
-function trainTask(name: string): string {
-  return name === "dense" || name === "cnn"
-    ? `deno task train:${name}`
-    : `the training stage of models/${name}`;
 }
 
 /** Options of {@link runRobustnessStage}. */

@@ -132,7 +132,7 @@ export function renderPage(config: PageConfig): string {
 <body>
 <header>
 <h1>Draw a digit</h1>
-<p>Both trained models read it as you draw, here in your browser
+<p>Every trained model reads it as you draw, here in your browser
 (TensorFlow.js ${
     escapeHtml(config.tfjs)
   }<span id="backend"></span>; nothing leaves this page).</p>

@@ -124,6 +124,26 @@ export function recipeName(model: ModelName, family: RecipeFamily): RecipeName {
 }
 
 /**
+ * The command that (re)trains the model folder `models/<name>/`, as the
+ * user types it: `deno task train:<model>`, plus `--recipe robust` for the
+ * robust recipes; a folder that is no recipe's gets a description instead.
+ *
+ * ```ts
+ * trainTask("cnn-robust"); // "deno task train:cnn --recipe robust"
+ * trainTask("mine"); // "the training stage of models/mine"
+ * ```
+ */
+export function trainTask(name: string): string {
+  if (!Object.hasOwn(RECIPES, name)) {
+    return `the training stage of models/${name}`;
+  }
+  const model = RECIPES[name as RecipeName].model;
+  return name === model
+    ? `deno task train:${model}`
+    : `deno task train:${model} --recipe robust`;
+}
+
+/**
  * The study's epoch count per model (15 for both); our CNN recipe
  * allows more (see `RECIPES`), and the report says so.
  */
