@@ -39,7 +39,7 @@ import {
 
 /** The flags and `--help` of `deno task study`. */
 export const STUDY_SCRIPT = defineScript({
-  usage: "deno task study --seeds 42,1,2 [flags]",
+  usage: "deno task study [flags]",
   summary: `
 Train each recipe once per seed, each run in its own folder with its own
 manifest: <data-dir>/study/<recipe>/seed-<k>/, or seed-<k>-limit<N>-epochs<E>
@@ -57,12 +57,13 @@ study/ first.`,
       type: "string",
       valueName: "LIST",
       description: "comma-separated seeds, e.g. 42,1,2,3,4",
+      default: "42,1,2",
     },
     models: {
       type: "string",
       valueName: "LIST",
       description: `comma-separated recipes (${recipeNames().join(", ")})`,
-      default: "dense,cnn",
+      default: "dense,cnn,cnn-robust",
     },
     limit: {
       type: "int",
