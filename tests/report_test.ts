@@ -426,3 +426,19 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "report: robust models without either study model are refused in one line, not a crash",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      await writeReportFixture(dir, { models: ["cnn-robust"] });
+      await assert.rejects(
+        () => runReportStage({ dataDir: dir, ...quiet }),
+        (error) =>
+          error instanceof MissingInputError &&
+          /neither study model is trained.*train:cnn/.test(error.message),
+      );
+    });
+  },
+);

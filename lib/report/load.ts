@@ -180,9 +180,11 @@ export async function findUpstream(
   for (const name of await findTrainedModels(dataDir)) {
     models[name] = join(dataDir, "models", name, MANIFEST_FILE);
   }
-  if (Object.keys(models).length === 0) {
+  // The report is built around the study's comparison: the robust models
+  // are compared with the study's, so at least one of those is needed.
+  if (!REPORT_MODELS.some((name) => models[name] !== undefined)) {
     throw new MissingInputError(
-      `nothing to report: no trained model in ${
+      `nothing to report: neither study model is trained in ${
         join(dataDir, "models")
       }; run \`${trainTask("cnn")}\` and \`${trainTask("dense")}\``,
     );
