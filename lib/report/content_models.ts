@@ -172,17 +172,23 @@ export async function modelsSection(
 
 /**
  * One headline sentence per extra model (inline markup): its noisy and
- * clean accuracy, and its MNIST-C mean beside the study's CNN when the
- * robustness results are fresh. Empty without extra models.
+ * clean accuracy, and its MNIST-C mean beside the study's model of the same
+ * architecture when the robustness results are fresh. Empty without extra
+ * models.
  */
 export function modelsFindings(inputs: ReportInputs): string[] {
   const robust = robustnessOf(inputs);
-  const cnn = robust?.get("cnn");
   return inputs.extraModels.map((m) => {
     const r = robust?.get(m.name);
+    // Compared with the study's model of the same architecture.
+    const architecture = m.metrics.recipe.model;
+    const study = robust?.get(architecture);
+    const label = architecture === "cnn" ? "CNN" : "dense net";
     const mnistC = r
       ? `; ${formatPercent(r.mnistCAccuracy)} on MNIST-C${
-        cnn ? ` (the study's CNN: ${formatPercent(cnn.mnistCAccuracy)})` : ""
+        study
+          ? ` (the study's ${label}: ${formatPercent(study.mnistCAccuracy)})`
+          : ""
       }`
       : "";
     return `Also trained, **${modelLabel(m.name)}** (\`models/${m.name}\`): ${
