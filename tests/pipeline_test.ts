@@ -134,7 +134,7 @@ Deno.test({
       assert.equal(badInputs.code, 2);
       assert.match(
         badInputs.stderr,
-        /^error: --inputs: unknown value "raw" \(expected one of: unit, standardized\)\n$/,
+        /^error: --inputs: unknown value "raw" \(expected one of: unit, standardized, per-image\)\n$/,
       );
     });
   },
