@@ -18,7 +18,12 @@ import {
   TABLE_MARKERS,
   tInterval,
 } from "../lib/study/mod.ts";
-import { MNIST_DIR, runScript, withTempDir } from "./helpers.ts";
+import {
+  MNIST_DIR,
+  runScript,
+  TASK_PERMISSIONS,
+  withTempDir,
+} from "./helpers.ts";
 
 const close = (a: number | null, b: number, tol = 1e-4) =>
   assert.ok(a !== null && Math.abs(a - b) < tol, `${a} ≉ ${b}`);
@@ -202,18 +207,39 @@ Deno.test(
           `# x\n${TABLE_MARKERS.start}\n${TABLE_MARKERS.end}\n`,
         );
         const table = ["--readme", readme, "--data-dir", a];
-        assert.equal((await runScript("study_table", table)).code, 0);
-        assert.match(await Deno.readTextFile(readme), /\| dense \| 2 \|/);
+        // study:table runs deno fmt on what it writes.
+        const tablePermissions = [...TASK_PERMISSIONS, "--allow-run"];
         assert.equal(
-          (await runScript("study_table", [...table, "--check"])).code,
+          (await runScript("study_table", table, tablePermissions)).code,
+          0,
+        );
+        // Written as deno fmt formats it (columns aligned), so the README
+        // passes `deno fmt --check` and, formatted, still passes --check.
+        assert.match(await Deno.readTextFile(readme), /\| dense +\| +2 \|/);
+        const fmt = await new Deno.Command(Deno.execPath(), {
+          args: ["fmt", "--check", readme],
+          stdout: "null",
+          stderr: "null",
+        }).output();
+        assert.ok(fmt.success, "the written README is deno-fmt clean");
+        assert.equal(
+          (await runScript(
+            "study_table",
+            [...table, "--check"],
+            tablePermissions,
+          )).code,
           0,
         );
         const text = await Deno.readTextFile(readme);
         await Deno.writeTextFile(
           readme,
-          text.replace("| dense |", "| dense* |"),
+          text.replace("| dense ", "| dense*"),
         );
-        const check = await runScript("study_table", [...table, "--check"]);
+        const check = await runScript(
+          "study_table",
+          [...table, "--check"],
+          tablePermissions,
+        );
         assert.equal(check.code, 1);
         assert.match(
           check.stderr,

@@ -228,10 +228,10 @@ export async function runStudyTableScript(
     );
   }
   const text = await Deno.readTextFile(flags.readme);
-  const updated = replaceBetweenMarkers(
-    text,
-    studyTable(summary),
-    flags.readme,
+  // Formatted as `deno fmt` would, so the README that CI's
+  // `deno fmt --check` accepts is the one `--check` here accepts too.
+  const updated = await formatMarkdown(
+    replaceBetweenMarkers(text, studyTable(summary), flags.readme),
   );
   if (flags.check) {
     if (updated === text) return 0;
@@ -246,4 +246,30 @@ export async function runStudyTableScript(
     }`,
   );
   return 0;
+}
+
+/**
+ * `markdown` as `deno fmt` formats it (this project's deno.json settings:
+ * aligned table columns, paragraphs wrapped at 80), by running the deno
+ * that runs this script on it.
+ */
+async function formatMarkdown(markdown: string): Promise<string> {
+  const fmt = new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--ext", "md", "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = fmt.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(markdown));
+  await writer.close();
+  const { success, stdout, stderr } = await fmt.output();
+  if (!success) {
+    throw new DataError(
+      `deno fmt could not format the README: ${
+        new TextDecoder().decode(stderr).trim().split("\n")[0]
+      }`,
+    );
+  }
+  return new TextDecoder().decode(stdout);
 }
