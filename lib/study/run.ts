@@ -8,13 +8,14 @@
  */
 
 import { join } from "node:path";
-import { exists, type Json } from "../core/mod.ts";
+import { exists } from "../core/mod.ts";
 import {
   type BatchProgress,
   type Recipe,
   RECIPES,
   runTrainStage,
   TRAIN_OUTPUTS,
+  trainStageParams,
 } from "../train/mod.ts";
 import { isCollectedRunCurrent } from "./current.ts";
 import { type RunEvaluation, runEvaluationStage } from "./evaluate.ts";
@@ -90,12 +91,9 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     options.onRunStart?.(run, index, runs.length);
     const dir = runDir(options.dataDir, run);
     const recipe = runRecipe(run);
-    // What the training stage records as its parameters (lib/train/stage.ts).
-    const params = {
-      recipe: recipe as unknown as Json,
-      limit: run.limit,
-      backend: "auto",
-    };
+    const limit = run.limit ?? undefined;
+    const backend = "auto";
+    const params = trainStageParams({ recipe, limit, backend });
     let status: RunStatus;
     if (await isCollectedRunCurrent(options.dataDir, dir, params)) {
       status = "collected";
@@ -106,8 +104,8 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
         recipe,
         dataDir: options.dataDir,
         modelDir: dir,
-        limit: run.limit ?? undefined,
-        backend: "auto",
+        limit,
+        backend,
         // An interrupted run continues from its checkpoint.
         resume: await exists(join(dir, TRAIN_OUTPUTS.checkpoint)),
         onLog: (line) =>

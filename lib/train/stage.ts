@@ -183,11 +183,7 @@ export async function runTrainStage(
   const run = await runStage<ModelMetrics, string>({
     stage: `train:${name}`,
     dir,
-    params: {
-      recipe: options.recipe as unknown as Json,
-      limit: options.limit ?? null,
-      backend: options.backend,
-    },
+    params: trainStageParams(options),
     upstream: [{
       name: "noisy",
       dir: noisyDir,
@@ -297,6 +293,20 @@ export async function runTrainStage(
       await Deno.remove(checkpoint).catch(() => {});
       return { status: "trained", dir, metrics: run.value };
   }
+}
+
+/**
+ * The parameters a training stage records in its manifest (and compares
+ * to decide whether it is up to date): the recipe, the limit, the backend.
+ */
+export function trainStageParams(
+  options: Pick<TrainStageOptions, "recipe" | "limit" | "backend">,
+): { [key: string]: Json } {
+  return {
+    recipe: options.recipe as unknown as Json,
+    limit: options.limit ?? null,
+    backend: options.backend,
+  };
 }
 
 /** A trained model on both test splits. */
