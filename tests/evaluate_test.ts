@@ -28,6 +28,7 @@ import {
   metricsFromProbabilities,
 } from "../lib/evaluate/evaluator.ts";
 import {
+  findTrainedModels,
   modelFilesOf,
   modelFromFiles,
   readModelFiles,
@@ -506,3 +507,36 @@ Deno.test({
     });
   },
 });
+
+Deno.test(
+  "findTrainedModels: study models first, then others by name; a symlinked model folder counts, an unfinished one does not",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      const models = join(dir, "models");
+      const manifest = (name: string) =>
+        Deno.writeTextFile(join(models, name, "manifest.json"), "{}");
+      for (const name of ["zeta", "cnn-robust", "cnn", "dense", "unfinished"]) {
+        await Deno.mkdir(join(models, name), { recursive: true });
+        if (name !== "unfinished") await manifest(name);
+      }
+      // A model trained in another data folder, linked in.
+      const elsewhere = join(dir, "elsewhere", "dense-robust");
+      await Deno.mkdir(elsewhere, { recursive: true });
+      await Deno.writeTextFile(join(elsewhere, "manifest.json"), "{}");
+      await Deno.symlink(elsewhere, join(models, "dense-robust"));
+      // A link to a file is not a model folder.
+      await Deno.writeTextFile(join(dir, "file"), "x");
+      await Deno.symlink(join(dir, "file"), join(models, "file-link"));
+      await Deno.symlink(join(dir, "gone"), join(models, "dangling"));
+      assert.deepEqual(await findTrainedModels(dir), [
+        "dense",
+        "cnn",
+        "cnn-robust",
+        "dense-robust",
+        "zeta",
+      ]);
+      assert.deepEqual(await findTrainedModels(join(dir, "nowhere")), []);
+    });
+  },
+);

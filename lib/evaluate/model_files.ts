@@ -196,12 +196,23 @@ export async function modelFromFiles(
   return model;
 }
 
+/** Whether `path` (followed through links) is a folder; false if dangling. */
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
 /** The study's models, listed first by {@link findTrainedModels}. */
 const STUDY_MODELS = ["dense", "cnn"];
 
 /**
  * The trained model folders of a data folder: each `models/<name>/` with
- * a `manifest.json` (`dense`, `cnn`, `cnn-robust`…), the study's `dense`
+ * a `manifest.json` (`dense`, `cnn`, `cnn-robust`…; a link to a folder
+ * counts), the study's `dense`
  * and `cnn` first (dense is the robustness benchmark's reference), then
  * the others by name. Empty when there is no `models/`.
  *
@@ -217,10 +228,14 @@ export async function findTrainedModels(dataDir: string): Promise<string[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(root)) {
-      if (
-        entry.isDirectory && !entry.name.startsWith(".") &&
-        await exists(join(root, entry.name, MANIFEST_FILE))
-      ) names.push(entry.name);
+      if (entry.name.startsWith(".")) continue;
+      const dir = join(root, entry.name);
+      // A model trained in another data folder may be linked in.
+      const isFolder = entry.isDirectory ||
+        (entry.isSymlink && await isDirectory(dir));
+      if (isFolder && await exists(join(dir, MANIFEST_FILE))) {
+        names.push(entry.name);
+      }
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
