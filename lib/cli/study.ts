@@ -13,6 +13,7 @@ import {
   type FlagValues,
   resolveDataDir,
 } from "./flags.ts";
+import { listenForStop } from "./interrupt.ts";
 import {
   ConfigError,
   DataError,
@@ -121,15 +122,9 @@ export async function runStudyScript(flags: StudyFlags): Promise<number> {
       `study: collected ${c.copied.length} run(s), ${c.same.length} already here`,
     );
   }
-  let stop = false;
-  const onSigint = () => {
-    if (stop) Deno.exit(130);
-    stop = true;
-    logLine(
-      "\nstopping after this batch with a checkpoint (Ctrl-C again to abort)",
-    );
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
+  const stop = listenForStop(() =>
+    "stopping after this batch with a checkpoint (Ctrl-C again to abort)"
+  );
   const bars = new KeyedProgress((label: string, total) => ({
     label,
     total,
@@ -141,7 +136,7 @@ export async function runStudyScript(flags: StudyFlags): Promise<number> {
       plan,
       published: STUDY_ACCURACY,
       onLog: logLine,
-      shouldStop: () => stop,
+      shouldStop: stop.requested,
       onBatch: (run, p, perEpoch) =>
         bars.update(
           `${runLabel(run)} epoch ${p.epoch}/${p.epochs}`,
@@ -174,7 +169,7 @@ export async function runStudyScript(flags: StudyFlags): Promise<number> {
     if (flags.json) console.log(JSON.stringify(result.summary, null, 2));
     return 0;
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    stop.dispose();
   }
 }
 

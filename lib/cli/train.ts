@@ -13,6 +13,7 @@ import {
   resolveDataDir,
   seedFlag,
 } from "./flags.ts";
+import { listenForStop } from "./interrupt.ts";
 import { BACKENDS } from "../kernels/mod.ts";
 import {
   type FreshAugmentation,
@@ -202,20 +203,14 @@ export async function runTrainScript(
   const name = recipeName(model, flags.recipe);
   const recipe = recipeFromFlags(model, flags);
 
-  let stopRequested = false;
   let evaluating = false;
   const finishing =
     "finishing the evaluation and saving the model (Ctrl-C again to abort without saving it)";
-  const onSigint = () => {
-    if (stopRequested) Deno.exit(130);
-    stopRequested = true;
-    logLine(
-      evaluating
-        ? `\ntraining is over; ${finishing}`
-        : "\nstopping after this batch and saving a checkpoint (Ctrl-C again to abort)",
-    );
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
+  const stop = listenForStop(() =>
+    evaluating
+      ? `training is over; ${finishing}`
+      : "stopping after this batch and saving a checkpoint (Ctrl-C again to abort)"
+  );
   const bars = new KeyedProgress((label: string, total) => ({
     label,
     total,
@@ -232,10 +227,10 @@ export async function runTrainScript(
       resume: flags.resume,
       force: flags.force,
       onLog: logLine,
-      shouldStop: () => stopRequested,
+      shouldStop: stop.requested,
       onEvaluating: () => {
         evaluating = true;
-        if (stopRequested) {
+        if (stop.requested()) {
           logLine(`training ended before it could stop; ${finishing}`);
         }
       },
@@ -289,6 +284,6 @@ export async function runTrainScript(
       }
     }
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    stop.dispose();
   }
 }
