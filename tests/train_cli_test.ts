@@ -1,6 +1,6 @@
 /**
  * `train_dense` as a user runs it: what `--resume` says without a
- * checkpoint, and what Ctrl-C says when training is already over.
+ * checkpoint, and what Ctrl-C does during training and once it is over.
  */
 import assert from "node:assert/strict";
 import {
@@ -49,7 +49,7 @@ async function interruptAt(
 
 Deno.test({
   name:
-    "train_dense: --resume without a checkpoint says so; Ctrl-C in evaluation says what happens",
+    "train_dense: --resume without a checkpoint says so; Ctrl-C during training checkpoints and resumes; Ctrl-C in evaluation finishes",
   ignore: MNIST_DIR === undefined,
   async fn(t) {
     await withTempDir(async (dataDir) => {
@@ -116,6 +116,24 @@ Deno.test({
             /training is over; finishing the evaluation and saving the model/,
           );
           assert.match(stderr, /train:dense: noisy test acc/);
+        },
+      );
+
+      await t.step(
+        "Ctrl-C during training: a checkpoint, exit 130, and --resume finishes from it",
+        async () => {
+          const long = [...dd, "--limit", "1000", "--epochs", "100"];
+          const { code, stderr } = await interruptAt(/epoch +1\/100/, [
+            ...long,
+            "--force",
+          ]);
+          assert.equal(code, 130, stderr);
+          assert.match(stderr, /stopping after this batch/);
+          assert.match(stderr, /train:dense: interrupted; checkpoint saved/);
+          const resumed = await run("train_dense", ...long, "--resume");
+          assert.equal(resumed.code, 0, resumed.stderr);
+          assert.match(resumed.stderr, /epoch 100\/100/);
+          assert.doesNotMatch(resumed.stderr, /epoch +1\/100/);
         },
       );
     });
