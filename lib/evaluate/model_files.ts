@@ -34,6 +34,11 @@ export interface ModelFiles {
   topology: string;
   /** The weight files' bytes, concatenated in `model.json`'s order. */
   weights: Uint8Array;
+  /**
+   * Each file as read and checked (`model.json`, `weights.bin`…), by name:
+   * what a page that loads the model itself is served.
+   */
+  files: ReadonlyMap<string, Uint8Array>;
   /** SHA-256 of each file read, by name (`model.json`, `weights.bin`). */
   sha256: Record<string, string>;
   /** SHA-256 of `manifest.json`, or null when the folder has none. */
@@ -95,6 +100,7 @@ export async function readModelFiles(
     );
   const label = manifestPath;
   const sha256: Record<string, string> = {};
+  const files = new Map<string, Uint8Array>();
   const read = async (file: string): Promise<Uint8Array> => {
     const path = join(dir, file);
     if (recorded && !Object.hasOwn(recorded, file)) {
@@ -105,6 +111,7 @@ export async function readModelFiles(
     if (recorded) {
       checkRecordedHash(recorded, file, path, sha256[file], label, rerun);
     }
+    files.set(file, bytes);
     return bytes;
   };
 
@@ -143,6 +150,7 @@ export async function readModelFiles(
     dir,
     topology,
     weights,
+    files,
     sha256,
     manifestSha256: manifestBytes ? await sha256Hex(manifestBytes) : null,
   };
@@ -304,6 +312,10 @@ export async function modelFilesOf(
     dir: `(in memory: ${name})`,
     topology,
     weights,
+    files: new Map([
+      [MODEL_JSON, new TextEncoder().encode(topology)],
+      ["weights.bin", weights],
+    ]),
     sha256: {},
     manifestSha256: null,
   };

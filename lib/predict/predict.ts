@@ -9,12 +9,14 @@
 
 import { basename, dirname, join, resolve } from "node:path";
 import {
+  checkRecordedHash,
   DataError,
   encodeGrayPng,
+  exists,
   MANIFEST_FILE,
   MissingInputError,
+  recordedOutputs,
   sha256Hex,
-  type StageManifest,
   tf,
   writeFileAtomic,
 } from "../core/mod.ts";
@@ -25,9 +27,14 @@ import {
   parseIdx,
   splitFromIdx,
 } from "../data/mod.ts";
-import { findTrainedModels } from "../evaluate/mod.ts";
+import {
+  findTrainedModels,
+  type ModelFiles,
+  modelFromFiles,
+  readModelFiles,
+} from "../evaluate/mod.ts";
 import { initBackend } from "../kernels/mod.ts";
-import { MODEL_FILES, trainTask } from "../train/mod.ts";
+import { trainTask } from "../train/mod.ts";
 import { decodeImage, ImageDecodeError } from "./decode.ts";
 import {
   asMnistImage,
@@ -39,16 +46,6 @@ import {
 
 /** Pixels of one model input. */
 export const INPUT_SIZE = MNIST_SIDE * MNIST_SIDE;
-
-/** A trained model's files, read once and checked against its manifest. */
-export interface VerifiedModelFiles {
-  /** Which model. */
-  name: string;
-  /** Its folder, `<data-dir>/models/<name>`. */
-  dir: string;
-  /** `model.json` and the weight files it names, by file name. */
-  files: Map<string, Uint8Array>;
-}
 
 async function readFileOrMissing(path: string, task: string) {
   try {
@@ -93,78 +90,42 @@ export async function recordedFiles(
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-  let recorded: Record<string, string> | undefined;
-  try {
-    recorded = (JSON.parse(manifestText) as Partial<StageManifest>).outputs;
-  } catch {
-    // Reported below.
-  }
-  if (!recorded || typeof recorded !== "object") {
-    throw new DataError(`${manifestPath} is not a valid manifest; ${rerun}`);
-  }
-  const outputs = recorded;
+  const outputs = recordedOutputs(manifestText, manifestPath, rerun);
   return {
     dir,
     read: async (file) => {
       const path = join(dir, file);
-      const expected = Object.hasOwn(outputs, file) ? outputs[file] : undefined;
-      if (expected === undefined) {
-        throw new DataError(
-          `${path} is not recorded in ${manifestPath}; ${rerun}`,
-        );
+      // Not recorded: refused before reading.
+      if (!Object.hasOwn(outputs, file)) {
+        checkRecordedHash(outputs, file, path, "", manifestPath, rerun);
       }
       const bytes = await readFileOrMissing(path, `${task} --force`);
-      if (await sha256Hex(bytes) !== expected) {
-        throw new DataError(
-          `${path} does not match ${manifestPath} (edited or left by an interrupted run); ${rerun}`,
-        );
-      }
+      checkRecordedHash(
+        outputs,
+        file,
+        path,
+        await sha256Hex(bytes),
+        manifestPath,
+        rerun,
+      );
       return bytes;
     },
   };
 }
 
-/** Weight file names a `model.json` names; only plain names in its folder. */
-function weightPaths(json: tf.io.ModelJSON, path: string, rerun: string) {
-  const paths = (json.weightsManifest ?? []).flatMap((group) => group.paths);
-  for (const name of paths) {
-    if (typeof name !== "string" || basename(name) !== name || name === "..") {
-      throw new DataError(
-        `${path}: weight file "${name}" is not in its folder; ${rerun}`,
-      );
-    }
-  }
-  return paths;
-}
-
 /**
  * Read `<dataDir>/models/<name>/`'s `model.json` and the weight files it
  * names, each checked against the training stage's `manifest.json` (see
- * {@link recordedFiles}). `undefined` when the model has no manifest
- * (not trained).
+ * `readModelFiles`). `undefined` when the model has no manifest (not
+ * trained).
  */
 export async function readVerifiedModel(
   dataDir: string,
   name: string,
-): Promise<VerifiedModelFiles | undefined> {
+): Promise<ModelFiles | undefined> {
   const dir = join(dataDir, "models", name);
-  const reader = await recordedFiles(dir, trainTask(name));
-  if (!reader) return undefined;
-  const files = new Map<string, Uint8Array>();
-  const topology = await reader.read(MODEL_FILES.topology);
-  files.set(MODEL_FILES.topology, topology);
-  const topologyPath = join(dir, MODEL_FILES.topology);
-  const rerun = `run \`${trainTask(name)} --force\``;
-  let json: tf.io.ModelJSON;
-  try {
-    json = JSON.parse(new TextDecoder().decode(topology));
-  } catch {
-    throw new DataError(`${topologyPath}: not JSON; ${rerun}`);
-  }
-  for (const file of weightPaths(json, topologyPath, rerun)) {
-    files.set(file, await reader.read(file));
-  }
-  return { name, dir, files };
+  if (!await exists(join(dir, MANIFEST_FILE))) return undefined;
+  return await readModelFiles(dir, { name, task: trainTask(name) });
 }
 
 /** The noisy test split, as checked bytes and decoded. */
@@ -208,28 +169,6 @@ export async function readVerifiedNoisyTest(
   return { files, split };
 }
 
-/** A tfjs load handler over verified bytes (no second read from disk). */
-function memoryLoadHandler(model: VerifiedModelFiles): tf.io.IOHandler {
-  return {
-    load: () => {
-      const json = JSON.parse(
-        new TextDecoder().decode(model.files.get(MODEL_FILES.topology)),
-      ) as tf.io.ModelJSON;
-      return tf.io.getModelArtifactsForJSON(json, (manifest) => {
-        const specs: tf.io.WeightsManifestEntry[] = [];
-        const buffers: ArrayBuffer[] = [];
-        for (const group of manifest) {
-          specs.push(...group.weights);
-          for (const path of group.paths) {
-            buffers.push(model.files.get(path)!.slice().buffer);
-          }
-        }
-        return Promise.resolve([specs, tf.io.concatenateArrayBuffers(buffers)]);
-      });
-    },
-  };
-}
-
 /** A trained model, loaded. */
 export interface TrainedModel {
   /** Which model. */
@@ -237,7 +176,7 @@ export interface TrainedModel {
   /** The tfjs model (takes [0, 1] images, 28×28×1). */
   model: tf.LayersModel;
   /** Its verified files. */
-  files: VerifiedModelFiles;
+  files: ModelFiles;
 }
 
 /**
@@ -246,8 +185,8 @@ export interface TrainedModel {
  */
 export async function readTrainedModels(
   dataDir: string,
-): Promise<VerifiedModelFiles[]> {
-  const found: VerifiedModelFiles[] = [];
+): Promise<ModelFiles[]> {
+  const found: ModelFiles[] = [];
   // Every trained models/<name>/ (dense, cnn, then e.g. cnn-robust).
   for (const name of await findTrainedModels(dataDir)) {
     const files = await readVerifiedModel(dataDir, name);
@@ -274,7 +213,7 @@ export async function loadTrainedModels(
   await initBackend("auto");
   const models: TrainedModel[] = [];
   for (const files of verified) {
-    const model = await tf.loadLayersModel(memoryLoadHandler(files));
+    const model = await modelFromFiles(files);
     models.push({ name: files.name, model, files });
   }
   return models;

@@ -17,9 +17,9 @@ import {
   readTrainedModels,
   readVerifiedNoisyTest,
   recordedFiles,
-  type VerifiedModelFiles,
   type VerifiedTestSplit,
 } from "../predict/mod.ts";
+import type { ModelFiles } from "../evaluate/mod.ts";
 import {
   PAGE_CSS,
   PAGE_FILES,
@@ -45,7 +45,7 @@ export interface Site {
   /** What the page was told. */
   config: PageConfig;
   /** The trained models' verified files. */
-  models: VerifiedModelFiles[];
+  models: ModelFiles[];
   /** The noisy test split, when there is one. */
   noisyTest?: VerifiedTestSplit;
 }
