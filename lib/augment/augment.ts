@@ -307,11 +307,22 @@ export interface AugmentImagesOptions {
    * chunk transforms exactly as it would inside the whole split.
    */
   firstIndex?: number;
+  /**
+   * Index within the split of each image instead (`indices[j]` keys image
+   * `j`): a subset in any order, e.g. one epoch's training images.
+   */
+  indices?: ArrayLike<number>;
+  /**
+   * Applied to each image's float pixels after the transform, before
+   * rounding (a corruption mix), with the image's index in the split.
+   */
+  corrupt?: (pixels: Float32Array, index: number) => void;
 }
 
 /**
  * Transform a run of images into a new array; the input is untouched.
- * Image `j` of `images` is keyed as index `firstIndex + j` of the split.
+ * Image `j` of `images` is keyed as index `firstIndex + j` of the split
+ * (or `indices[j]`).
  *
  * ```ts
  * import { PRESETS } from "./mod.ts";
@@ -326,6 +337,12 @@ export function augmentImages(
 ): Uint8Array<ArrayBuffer> {
   const { images, count, rows, cols, config, seed, split } = options;
   const first = options.firstIndex ?? 0;
+  const { indices, corrupt } = options;
+  if (indices && indices.length !== count) {
+    throw new RangeError(
+      `augmentImages: ${indices.length} indices for ${count} images`,
+    );
+  }
   const size = rows * cols;
   if (images.length < count * size) {
     throw new RangeError(
@@ -335,6 +352,7 @@ export function augmentImages(
   const out = new Uint8Array(count * size);
   const augmenter = new ImageAugmenter(config, rows, cols);
   for (let j = 0; j < count; j++) {
+    const index = indices ? indices[j] : first + j;
     augmenter.augmentInto(
       images,
       j * size,
@@ -342,7 +360,8 @@ export function augmentImages(
       j * size,
       seed,
       split,
-      first + j,
+      index,
+      corrupt && ((pixels) => corrupt(pixels, index)),
     );
   }
   return out;

@@ -13,7 +13,7 @@
  */
 
 import { NoisyMnistError, WorkerChannel } from "../core/mod.ts";
-import { ImageAugmenter, PRESETS } from "../augment/mod.ts";
+import { augmentImages, PRESETS } from "../augment/mod.ts";
 import type { FreshAugmentation } from "./recipes.ts";
 import { resolveMix } from "./mix.ts";
 
@@ -83,28 +83,18 @@ export function freshEpochImages(
       `fresh augmentation: ${images.length} pixels for ${indices.length} images of ${rows}×${cols}`,
     );
   }
-  const split = freshSplitId(epoch);
-  const augmenter = new ImageAugmenter(
-    PRESETS[augmentation.preset],
+  const mix = resolveMix(augmentation.mix, rows, cols);
+  return augmentImages({
+    images,
+    count: indices.length,
     rows,
     cols,
-  );
-  const mix = resolveMix(augmentation.mix, rows, cols);
-  const out = new Uint8Array(images.length);
-  for (let j = 0; j < indices.length; j++) {
-    const index = indices[j];
-    augmenter.augmentInto(
-      images,
-      j * size,
-      out,
-      j * size,
-      seed,
-      split,
-      index,
-      mix && ((pixels) => mix.apply(pixels, seed, epoch, index)),
-    );
-  }
-  return out;
+    config: PRESETS[augmentation.preset],
+    seed,
+    split: freshSplitId(epoch),
+    indices,
+    corrupt: mix && ((pixels, index) => mix.apply(pixels, seed, epoch, index)),
+  });
 }
 
 /** Fresh augmentation failed (in its Worker or here). */
