@@ -9,7 +9,10 @@ import { NEEDS_PERMISSIONS, PERMITTED } from "./helpers.ts";
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
 import "@tensorflow/tfjs-backend-wasm";
-import { registerTrainingKernels } from "../lib/kernels/mod.ts";
+import {
+  FusedBatchNormalization,
+  registerTrainingKernels,
+} from "../lib/kernels/mod.ts";
 import { fusedAdamUpdate } from "../lib/kernels/adam.ts";
 import {
   batchNormGrad,
@@ -294,6 +297,43 @@ for (const xs of [[4, 6, 5, 16], [2, 26, 26, 8], [12, 7]]) {
           return tf.batchNorm(a, mean, variance, b, g, 1e-3).mul(w).sum();
         })([x, gamma, beta]),
       ),
+  });
+}
+// The CNN's BatchNormalization layer in training (lib/kernels/
+// batch_norm_layer.ts): fused kernels on the patched backends, the stock
+// layer on "ref". Output, gradients w.r.t. x, gamma and beta, and the
+// moving mean and variance after two training calls. x is shifted off zero
+// to exercise the statistics' numerics.
+for (
+  const xs of [[16, 26, 26, 128], [16, 11, 11, 64], [3, 5, 5, 6], [12, 7]]
+) {
+  const C = xs[xs.length - 1];
+  cases.push({
+    name: `FusedBatchNormalization training x${xs}`,
+    inputs: [inp(...xs), inp(C), inp(C), inp(...xs)],
+    run: ([x, gamma, beta, w]) => {
+      const layer = new FusedBatchNormalization({});
+      layer.build(x.shape);
+      layer.setWeights([gamma.add(1), beta, tf.zeros([C]), tf.ones([C])]);
+      const input = tf.variable(x.mul(2).add(3));
+      const [g, b] = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+      const y = layer.apply(input, { training: true }) as tf.Tensor;
+      const { grads } = tf.variableGrads(
+        () =>
+          (layer.apply(input, { training: true }) as tf.Tensor).mul(w).sum(),
+        [input, g, b],
+      );
+      const out = flatConcat([
+        y,
+        grads[input.name],
+        grads[g.name],
+        grads[b.name],
+        ...layer.getWeights().slice(2),
+      ]);
+      input.dispose();
+      layer.weights.forEach((v) => v.dispose());
+      return out;
+    },
   });
 }
 cases.push({

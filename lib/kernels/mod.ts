@@ -42,6 +42,10 @@ export {
   type Sgemm,
 } from "./blas.ts";
 export { fusedAdamUpdate } from "./adam.ts";
+export {
+  type BatchNormArgs,
+  FusedBatchNormalization,
+} from "./batch_norm_layer.ts";
 
 /**
  * Register the training kernels for `backend` ("wasm" or "cpu").

@@ -62,6 +62,37 @@ export interface SimdLoops {
     bytes: number,
   ): void;
   /**
+   * The two-row loop of batch_norm_train.ts' `trainMoments` over `bytes`
+   * of x (whole row pairs), two channels per step (C even). `scratch`
+   * holds float64 k[C], s1[C], s2[C]; s1 and s2 are accumulated.
+   */
+  moments(x: number, scratch: number, rowBytes: number, bytes: number): void;
+  /**
+   * The two-row loop of batch_norm_train.ts' `gradSums` over `bytes` of
+   * x/dy (whole row pairs), two channels per step (C even). `scratch`
+   * holds float64 m[C], s1[C], s2[C]; s1 and s2 are accumulated.
+   */
+  batchNormGradSums(
+    x: number,
+    dy: number,
+    scratch: number,
+    rowBytes: number,
+    bytes: number,
+  ): void;
+  /**
+   * batch_norm_train.ts' `gradApply` over `bytes` of x/dy/dx (whole rows,
+   * C even): dx = float32(dy·k + (x − m)·a + b); `co` holds float64 m[C],
+   * k[C], a[C], b[C].
+   */
+  batchNormGradApply(
+    x: number,
+    dy: number,
+    dx: number,
+    co: number,
+    rowBytes: number,
+    bytes: number,
+  ): void;
+  /**
    * The four-row loop of reduce.ts' `sumRows` over `bytes` (whole groups of
    * four rows), two columns per step (C even), into float64 `acc`.
    */

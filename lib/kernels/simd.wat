@@ -500,4 +500,196 @@
             (local.get $p)
             (i32.add (local.get $cBytes) (local.get $cBytes))))
         (br $nextWindow)))
-    (i32x4.bitmask (local.get $bad))))
+    (i32x4.bitmask (local.get $bad)))
+
+  ;; The two-row loop of batch_norm_train.ts' trainMoments over `bytes` of
+  ;; x (whole row pairs), two channels per step. `scratch` holds float64
+  ;; k[C], s1[C], s2[C] (array n at byte 2n·rowBytes, channel j at j + j):
+  ;; with d = x₀ − k, e = x₁ − k, s1 += d + e and s2 += d·d + e·e.
+  (func (export "moments")
+    (param $x i32) (param $scratch i32) (param $rowBytes i32) (param $bytes i32)
+    (local $i i32) ;; the row pair's byte offset in x
+    (local $j i32) ;; the channel's byte offset in a float32 row
+    (local $kj i32) ;; address of k[j] (s1[j] is 2·rowBytes on, s2[j] 4·rowBytes)
+    (local $x0 i32) ;; address of x₀[j]
+    (local $d v128) (local $e v128)
+    (block $done
+      (loop $nextPair
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $j (i32.const 0))
+        (block $pairDone
+          (loop $next
+            (br_if $pairDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $kj
+              (i32.add (local.get $scratch) (i32.add (local.get $j) (local.get $j))))
+            (local.set $x0
+              (i32.add (i32.add (local.get $x) (local.get $i)) (local.get $j)))
+            (local.set $d
+              (f64x2.sub
+                (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x0)))
+                (v128.load align=4 (local.get $kj))))
+            (local.set $e
+              (f64x2.sub
+                (f64x2.promote_low_f32x4
+                  (v128.load64_zero
+                    (i32.add (local.get $x0) (local.get $rowBytes))))
+                (v128.load align=4 (local.get $kj))))
+            ;; s1 += d + e
+            (v128.store align=4
+              (i32.add
+                (local.get $kj)
+                (i32.mul (local.get $rowBytes) (i32.const 2)))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add
+                    (local.get $kj)
+                    (i32.mul (local.get $rowBytes) (i32.const 2))))
+                (f64x2.add (local.get $d) (local.get $e))))
+            ;; s2 += d·d + e·e
+            (v128.store align=4
+              (i32.add
+                (local.get $kj)
+                (i32.mul (local.get $rowBytes) (i32.const 4)))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add
+                    (local.get $kj)
+                    (i32.mul (local.get $rowBytes) (i32.const 4))))
+                (f64x2.add
+                  (f64x2.mul (local.get $d) (local.get $d))
+                  (f64x2.mul (local.get $e) (local.get $e)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+            (br $next)))
+        (local.set $i
+          (i32.add
+            (local.get $i)
+            (i32.add (local.get $rowBytes) (local.get $rowBytes))))
+        (br $nextPair))))
+
+  ;; The two-row loop of batch_norm_train.ts' gradSums over `bytes` of
+  ;; x/dy (whole row pairs), two channels per step. `scratch` holds float64
+  ;; m[C], s1[C], s2[C] (array n at byte 2n·rowBytes, channel j at j + j):
+  ;; s1 += d + e, s2 += d·(x₀ − m) + e·(x₁ − m) with d, e = dy₀, dy₁.
+  (func (export "batchNormGradSums")
+    (param $x i32) (param $dy i32) (param $scratch i32)
+    (param $rowBytes i32) (param $bytes i32)
+    (local $i i32) ;; the row pair's byte offset in x and dy
+    (local $j i32) ;; the channel's byte offset in a float32 row
+    (local $mj i32) ;; address of m[j] (s1[j] is 2·rowBytes on, s2[j] 4·rowBytes)
+    (local $x0 i32) ;; address of x₀[j]
+    (local $dy0 i32) ;; address of dy₀[j]
+    (local $d v128) (local $e v128) (local $mc v128)
+    (block $done
+      (loop $nextPair
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $j (i32.const 0))
+        (block $pairDone
+          (loop $next
+            (br_if $pairDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $mj
+              (i32.add (local.get $scratch) (i32.add (local.get $j) (local.get $j))))
+            (local.set $x0
+              (i32.add (i32.add (local.get $x) (local.get $i)) (local.get $j)))
+            (local.set $dy0
+              (i32.add (i32.add (local.get $dy) (local.get $i)) (local.get $j)))
+            (local.set $d
+              (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $dy0))))
+            (local.set $e
+              (f64x2.promote_low_f32x4
+                (v128.load64_zero
+                  (i32.add (local.get $dy0) (local.get $rowBytes)))))
+            (local.set $mc (v128.load align=4 (local.get $mj)))
+            ;; s1 += d + e
+            (v128.store align=4
+              (i32.add
+                (local.get $mj)
+                (i32.mul (local.get $rowBytes) (i32.const 2)))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add
+                    (local.get $mj)
+                    (i32.mul (local.get $rowBytes) (i32.const 2))))
+                (f64x2.add (local.get $d) (local.get $e))))
+            ;; s2 += d·(x₀ − m) + e·(x₁ − m)
+            (v128.store align=4
+              (i32.add
+                (local.get $mj)
+                (i32.mul (local.get $rowBytes) (i32.const 4)))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add
+                    (local.get $mj)
+                    (i32.mul (local.get $rowBytes) (i32.const 4))))
+                (f64x2.add
+                  (f64x2.mul
+                    (local.get $d)
+                    (f64x2.sub
+                      (f64x2.promote_low_f32x4
+                        (v128.load64_zero (local.get $x0)))
+                      (local.get $mc)))
+                  (f64x2.mul
+                    (local.get $e)
+                    (f64x2.sub
+                      (f64x2.promote_low_f32x4
+                        (v128.load64_zero
+                          (i32.add (local.get $x0) (local.get $rowBytes))))
+                      (local.get $mc))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+            (br $next)))
+        (local.set $i
+          (i32.add
+            (local.get $i)
+            (i32.add (local.get $rowBytes) (local.get $rowBytes))))
+        (br $nextPair))))
+
+  ;; batch_norm_train.ts' gradApply over `bytes` of x/dy/dx (whole rows),
+  ;; two channels per step: dx = float32(dy·k + (x − m)·a + b) in float64.
+  ;; `co` holds float64 m[C], k[C], a[C], b[C] (array n at byte
+  ;; 2n·rowBytes, channel j at j + j).
+  (func (export "batchNormGradApply")
+    (param $x i32) (param $dy i32) (param $dx i32) (param $co i32)
+    (param $rowBytes i32) (param $bytes i32)
+    (local $r i32) ;; the row's byte offset in x, dy and dx
+    (local $j i32) ;; the channel's byte offset in the row
+    (local $mj i32) ;; address of m[j]
+    (local $o i32) ;; r + j
+    (block $done
+      (loop $nextRow
+        (br_if $done (i32.ge_u (local.get $r) (local.get $bytes)))
+        (local.set $j (i32.const 0))
+        (block $rowDone
+          (loop $next
+            (br_if $rowDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $mj
+              (i32.add (local.get $co) (i32.add (local.get $j) (local.get $j))))
+            (local.set $o (i32.add (local.get $r) (local.get $j)))
+            (v128.store64_lane 0
+              (i32.add (local.get $dx) (local.get $o))
+              (f32x4.demote_f64x2_zero
+                (f64x2.add
+                  (f64x2.add
+                    (f64x2.mul
+                      (f64x2.promote_low_f32x4
+                        (v128.load64_zero (i32.add (local.get $dy) (local.get $o))))
+                      (v128.load align=4
+                        (i32.add
+                          (local.get $mj)
+                          (i32.mul (local.get $rowBytes) (i32.const 2)))))
+                    (f64x2.mul
+                      (f64x2.sub
+                        (f64x2.promote_low_f32x4
+                          (v128.load64_zero (i32.add (local.get $x) (local.get $o))))
+                        (v128.load align=4 (local.get $mj)))
+                      (v128.load align=4
+                        (i32.add
+                          (local.get $mj)
+                          (i32.mul (local.get $rowBytes) (i32.const 4))))))
+                  (v128.load align=4
+                    (i32.add
+                      (local.get $mj)
+                      (i32.mul (local.get $rowBytes) (i32.const 6)))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+            (br $next)))
+        (local.set $r (i32.add (local.get $r) (local.get $rowBytes)))
+        (br $nextRow))))
+)
