@@ -20,6 +20,13 @@ import {
   squareGrad,
 } from "../lib/kernels/grad_math.ts";
 import { batchNormLastAxis, sumRows } from "../lib/kernels/reduce.ts";
+import {
+  finishGradCoefficients,
+  gradApply,
+  gradCoefficients,
+  gradSums,
+  trainMoments,
+} from "../lib/kernels/batch_norm_train.ts";
 import { simdLoops } from "../lib/kernels/simd.ts";
 import { maxPoolGrad2x2 } from "../lib/kernels/conv.ts";
 import { buildModel, type ModelName } from "../lib/train/models.ts";
@@ -655,6 +662,44 @@ Deno.test(
       }, { varianceEpsilon: 1e-3 }) as tf.Tensor[];
       Object.values(grads).forEach((want, i) =>
         same(got[i], want, `batch norm grad ${i} ${shape}`)
+      );
+      // Training batch norm: forward (moments, then y) and backward.
+      const stats = [new Float32Array(C), new Float32Array(C)] as const;
+      trainMoments(x, C, stats[0], stats[1]);
+      batchNormLastAxis(x, C, stats[0], stats[1], offset, scale, 1e-3, want);
+      const train = tf.engine().runKernel("FastBatchNormTrain", {
+        x: tf.tensor(x, shape),
+        scale: tf.tensor(scale),
+        offset: tf.tensor(offset),
+      }, { varianceEpsilon: 1e-3 }) as tf.Tensor[];
+      same(train[0], want, `train batch norm ${shape}`);
+      same(train[1], stats[0], `train batch norm mean ${shape}`);
+      same(train[2], stats[1], `train batch norm variance ${shape}`);
+      const [gm, gv] = [rand(C), rand(C)];
+      const co = gradCoefficients(stats[0], C);
+      const [s1, s2] = [new Float64Array(C), new Float64Array(C)];
+      gradSums(x, dy, co.m, C, s1, s2);
+      const trainGrads = {
+        dx: new Float32Array(n),
+        dScale: new Float32Array(C),
+        dOffset: new Float32Array(C),
+      };
+      finishGradCoefficients(co, stats[1], scale, 1e-3, n / C, s1, s2, {
+        dMean: gm,
+        dVariance: gv,
+      }, trainGrads);
+      gradApply(x, dy, co, trainGrads.dx);
+      const gotTrain = tf.engine().runKernel("FastBatchNormTrainGrad", {
+        x: tf.tensor(x, shape),
+        dy: tf.tensor(dy, shape),
+        mean: tf.tensor(stats[0]),
+        variance: tf.tensor(stats[1]),
+        scale: tf.tensor(scale),
+        dMean: tf.tensor(gm),
+        dVariance: tf.tensor(gv),
+      }, { varianceEpsilon: 1e-3 }) as tf.Tensor[];
+      Object.values(trainGrads).forEach((want, i) =>
+        same(gotTrain[i], want, `train batch norm grad ${i} ${shape}`)
       );
       const rows = n / C, sums = new Float32Array(C);
       const axes = shape.slice(0, -1).map((_, i) => i);

@@ -92,7 +92,7 @@ export class FusedBatchNormalization extends Stock {
     const lastAxis = s.axis === -1 || s.axis === x.rank - 1;
     if (
       !lastAxis || !s.center || !s.scale || x.dtype !== "float32" ||
-      x.rank < 2 || !fusedAvailable()
+      x.rank < 2 || x.size === 0 || !fusedAvailable()
     ) return null;
     const w = this as unknown as Weights;
     if (!w.gamma || !w.beta) return null;
