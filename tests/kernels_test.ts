@@ -19,8 +19,13 @@ import {
   reluGrad,
   squareGrad,
 } from "../lib/kernels/grad_math.ts";
-import { batchNormLastAxis, sumRows } from "../lib/kernels/reduce.ts";
 import {
+  batchNormCoefficients,
+  batchNormLastAxis,
+  sumRows,
+} from "../lib/kernels/reduce.ts";
+import {
+  affineLastAxis,
   finishGradCoefficients,
   gradApply,
   gradCoefficients,
@@ -666,7 +671,8 @@ Deno.test(
       // Training batch norm: forward (moments, then y) and backward.
       const stats = [new Float32Array(C), new Float32Array(C)] as const;
       trainMoments(x, C, stats[0], stats[1]);
-      batchNormLastAxis(x, C, stats[0], stats[1], offset, scale, 1e-3, want);
+      const ab = batchNormCoefficients(C, ...stats, offset, scale, 1e-3);
+      affineLastAxis(x, ab.a, ab.b, want);
       const train = tf.engine().runKernel("FastBatchNormTrain", {
         x: tf.tensor(x, shape),
         scale: tf.tensor(scale),

@@ -84,7 +84,7 @@ export function trainMoments(
  * from.
  */
 export type GradSumsRows = (
-  m: Float64Array,
+  m: Float32Array,
   s1: Float64Array,
   s2: Float64Array,
 ) => number;
@@ -96,7 +96,7 @@ export type GradSumsRows = (
 export function gradSums(
   x: Float32Array,
   dy: Float32Array,
-  m: Float64Array,
+  m: Float32Array,
   channels: number,
   s1: Float64Array,
   s2: Float64Array,
@@ -121,17 +121,17 @@ export function gradSums(
 }
 
 /**
- * Per-channel float64 coefficients of the dx pass: dx = dy·k + (x − m)·a
+ * Per-channel float32 coefficients of the dx pass: dx = dy·k + (x − m)·a
  * + b. Stored back to back (m, k, a, b), the layout simd.wat's
  * `batchNormGradApply` reads.
  */
 export interface GradCoefficients {
   /** m[C], k[C], a[C], b[C]. */
-  readonly all: Float64Array;
-  readonly m: Float64Array;
-  readonly k: Float64Array;
-  readonly a: Float64Array;
-  readonly b: Float64Array;
+  readonly all: Float32Array;
+  readonly m: Float32Array;
+  readonly k: Float32Array;
+  readonly a: Float32Array;
+  readonly b: Float32Array;
 }
 
 /** Zeroed {@link GradCoefficients} for `channels`, m filled from `mean`. */
@@ -140,7 +140,7 @@ export function gradCoefficients(
   channels: number,
 ): GradCoefficients {
   const C = channels;
-  const all = new Float64Array(4 * C);
+  const all = new Float32Array(4 * C);
   const part = (j: number) => all.subarray(j * C, (j + 1) * C);
   const coefficients = { all, m: part(0), k: part(1), a: part(2), b: part(3) };
   coefficients.m.set(mean);
@@ -192,9 +192,10 @@ export function finishGradCoefficients(
 }
 
 /**
- * dx = float32(dy·k + (x − m)·a + b) per element, computed in float64
- * (the twin of simd.wat's `batchNormGradApply`); `start` skips elements
- * done elsewhere.
+ * dx = dy·k + (x − m)·a + b per element in float32 arithmetic, each
+ * operation rounded (the twin of simd.wat's `batchNormGradApply`, whose
+ * f32x4 lanes do four channels at once); `start` skips elements done
+ * elsewhere.
  */
 export function gradApply(
   x: Float32Array,
@@ -204,10 +205,31 @@ export function gradApply(
   start = 0,
 ): void {
   const { m, k, a, b } = co;
-  const C = m.length, n = x.length;
+  const C = m.length, n = x.length, f = Math.fround;
   for (let i = start; i < n; i += C) {
     for (let c = 0; c < C; c++) {
-      dx[i + c] = dy[i + c] * k[c] + (x[i + c] - m[c]) * a[c] + b[c];
+      const t = f(dy[i + c] * k[c]), u = f(f(x[i + c] - m[c]) * a[c]);
+      dx[i + c] = f(t + u) + b[c];
+    }
+  }
+}
+
+/**
+ * y = x·a + b per element in float32 arithmetic (the twin of simd.wat's
+ * `affine`): the normalising pass, with a = gamma/sqrt(variance + eps)
+ * and b = beta − mean·a.
+ */
+export function affineLastAxis(
+  x: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  start = 0,
+): void {
+  const C = a.length, n = x.length;
+  for (let i = start; i < n; i += C) {
+    for (let c = 0; c < C; c++) {
+      out[i + c] = Math.fround(x[i + c] * a[c]) + b[c];
     }
   }
 }

@@ -81,14 +81,26 @@ export interface SimdLoops {
   ): void;
   /**
    * batch_norm_train.ts' `gradApply` over `bytes` of x/dy/dx (whole rows,
-   * C even): dx = float32(dy·k + (x − m)·a + b); `co` holds float64 m[C],
-   * k[C], a[C], b[C].
+   * C a multiple of 4), in float32: dx = (dy·k + (x − m)·a) + b; `co`
+   * holds float32 m[C], k[C], a[C], b[C].
    */
   batchNormGradApply(
     x: number,
     dy: number,
     dx: number,
     co: number,
+    rowBytes: number,
+    bytes: number,
+  ): void;
+  /**
+   * batch_norm_train.ts' `affineLastAxis` over `bytes` of x/out (whole
+   * rows, C a multiple of 4), in float32: out = x·a + b; `ab` holds float32
+   * a[C] then b[C].
+   */
+  affine(
+    x: number,
+    out: number,
+    ab: number,
     rowBytes: number,
     bytes: number,
   ): void;

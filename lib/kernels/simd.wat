@@ -642,10 +642,10 @@
             (i32.add (local.get $rowBytes) (local.get $rowBytes))))
         (br $nextPair))))
 
-  ;; batch_norm_train.ts' gradApply over `bytes` of x/dy/dx (whole rows),
-  ;; two channels per step: dx = float32(dy·k + (x − m)·a + b) in float64.
-  ;; `co` holds float64 m[C], k[C], a[C], b[C] (array n at byte
-  ;; 2n·rowBytes, channel j at j + j).
+  ;; batch_norm_train.ts' gradApply over `bytes` of x/dy/dx (whole rows,
+  ;; C a multiple of 4), four channels per step in float32:
+  ;; dx = (dy·k + (x − m)·a) + b. `co` holds float32 m[C], k[C], a[C],
+  ;; b[C] (array n at byte n·rowBytes, channel j at j).
   (func (export "batchNormGradApply")
     (param $x i32) (param $dy i32) (param $dx i32) (param $co i32)
     (param $rowBytes i32) (param $bytes i32)
@@ -660,35 +660,61 @@
         (block $rowDone
           (loop $next
             (br_if $rowDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
-            (local.set $mj
-              (i32.add (local.get $co) (i32.add (local.get $j) (local.get $j))))
+            (local.set $mj (i32.add (local.get $co) (local.get $j)))
             (local.set $o (i32.add (local.get $r) (local.get $j)))
-            (v128.store64_lane 0
+            (v128.store align=4
               (i32.add (local.get $dx) (local.get $o))
-              (f32x4.demote_f64x2_zero
-                (f64x2.add
-                  (f64x2.add
-                    (f64x2.mul
-                      (f64x2.promote_low_f32x4
-                        (v128.load64_zero (i32.add (local.get $dy) (local.get $o))))
-                      (v128.load align=4
-                        (i32.add
-                          (local.get $mj)
-                          (i32.mul (local.get $rowBytes) (i32.const 2)))))
-                    (f64x2.mul
-                      (f64x2.sub
-                        (f64x2.promote_low_f32x4
-                          (v128.load64_zero (i32.add (local.get $x) (local.get $o))))
-                        (v128.load align=4 (local.get $mj)))
-                      (v128.load align=4
-                        (i32.add
-                          (local.get $mj)
-                          (i32.mul (local.get $rowBytes) (i32.const 4))))))
-                  (v128.load align=4
-                    (i32.add
-                      (local.get $mj)
-                      (i32.mul (local.get $rowBytes) (i32.const 6)))))))
-            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+              (f32x4.add
+                (f32x4.add
+                  (f32x4.mul
+                    (v128.load align=4 (i32.add (local.get $dy) (local.get $o)))
+                    (v128.load align=4
+                      (i32.add (local.get $mj) (local.get $rowBytes))))
+                  (f32x4.mul
+                    (f32x4.sub
+                      (v128.load align=4 (i32.add (local.get $x) (local.get $o)))
+                      (v128.load align=4 (local.get $mj)))
+                    (v128.load align=4
+                      (i32.add
+                        (local.get $mj)
+                        (i32.mul (local.get $rowBytes) (i32.const 2))))))
+                (v128.load align=4
+                  (i32.add
+                    (local.get $mj)
+                    (i32.mul (local.get $rowBytes) (i32.const 3))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+        (local.set $r (i32.add (local.get $r) (local.get $rowBytes)))
+        (br $nextRow))))
+
+  ;; batch_norm_train.ts' affineLastAxis over `bytes` of x/out (whole rows,
+  ;; C a multiple of 4), four channels per step in float32:
+  ;; out = x·a + b. `ab` holds float32 a[C] then b[C].
+  (func (export "affine")
+    (param $x i32) (param $out i32) (param $ab i32)
+    (param $rowBytes i32) (param $bytes i32)
+    (local $r i32) ;; the row's byte offset in x and out
+    (local $j i32) ;; the channel's byte offset in the row
+    (local $o i32) ;; r + j
+    (block $done
+      (loop $nextRow
+        (br_if $done (i32.ge_u (local.get $r) (local.get $bytes)))
+        (local.set $j (i32.const 0))
+        (block $rowDone
+          (loop $next
+            (br_if $rowDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $o (i32.add (local.get $r) (local.get $j)))
+            (v128.store align=4
+              (i32.add (local.get $out) (local.get $o))
+              (f32x4.add
+                (f32x4.mul
+                  (v128.load align=4 (i32.add (local.get $x) (local.get $o)))
+                  (v128.load align=4 (i32.add (local.get $ab) (local.get $j))))
+                (v128.load align=4
+                  (i32.add
+                    (i32.add (local.get $ab) (local.get $rowBytes))
+                    (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
             (br $next)))
         (local.set $r (i32.add (local.get $r) (local.get $rowBytes)))
         (br $nextRow))))

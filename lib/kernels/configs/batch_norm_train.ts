@@ -11,6 +11,7 @@
 import { tf } from "../../core/mod.ts";
 import type { KernelContext } from "../context.ts";
 import {
+  affineLastAxis,
   finishGradCoefficients,
   gradApply,
   gradCoefficients,
@@ -27,7 +28,7 @@ import {
   runFlatMulti,
   withFloat64Scratch,
 } from "../io.ts";
-import { batchNormCoefficients, batchNormLastAxis } from "../reduce.ts";
+import { batchNormCoefficients } from "../reduce.ts";
 import { type SimdLoops, simdLoops } from "../simd.ts";
 
 /** The training batch-norm family (unless `fastGradients` is false). */
@@ -58,8 +59,9 @@ function loopsFor(
 
 /**
  * Forward: the batch's mean and biased variance in one pass, then y =
- * x·a + b with a = scale/sqrt(variance + eps), b = offset − mean·a (the
- * arithmetic of our FusedBatchNorm kernel, so y is what it would give).
+ * x·a + b in float32 with a = scale/sqrt(variance + eps), b = offset −
+ * mean·a (our FusedBatchNorm kernel's coefficients; it does x·a + b in
+ * float64, which SIMD does at half the rate).
  */
 function forwardKernel(
   ctx: KernelContext,
@@ -83,15 +85,12 @@ function forwardKernel(
           ? simdMomentsRows(loops, heap, xv, C)
           : undefined;
         trainMoments(xv, C, mean, variance, rows);
-        if (!loops || !heap) {
-          batchNormLastAxis(xv, C, mean, variance, ov, sv, eps, y);
-          return;
-        }
         const { a, b } = batchNormCoefficients(C, mean, variance, ov, sv, eps);
-        const ab = heap();
+        if (!loops || !heap || C % 4 !== 0) return affineLastAxis(xv, a, b, y);
+        const ab = float32(heap(), 2 * C);
         ab.set(a, 0);
         ab.set(b, C);
-        loops.batchNorm(
+        loops.affine(
           xv.byteOffset,
           y.byteOffset,
           ab.byteOffset,
@@ -166,20 +165,27 @@ function backwardKernel(
           { dMean: gm, dVariance: gv },
           { dx, dScale, dOffset },
         );
-        if (!loops || !heap) return gradApply(xv, dyv, co, dx);
-        const f64 = heap();
-        f64.set(co.all);
+        if (!loops || !heap || C % 4 !== 0) {
+          return gradApply(xv, dyv, co, dx);
+        }
+        const f32 = float32(heap(), 4 * C);
+        f32.set(co.all);
         loops.batchNormGradApply(
           xv.byteOffset,
           dyv.byteOffset,
           dx.byteOffset,
-          f64.byteOffset,
+          f32.byteOffset,
           4 * C,
           xv.length * 4,
         );
       },
     );
   return loops ? withFloat64Scratch(io, args.backend, 4 * C, run) : run();
+}
+
+/** The first `count` float32 of a float64 scratch view. */
+function float32(scratch: Float64Array, count: number): Float32Array {
+  return new Float32Array(scratch.buffer, scratch.byteOffset, count);
 }
 
 /** The rows of {@link gradSums} that the SIMD loop does (whole row pairs). */
