@@ -480,6 +480,52 @@ for (const backend of ["wasm", "cpu"] as const) {
 }
 
 Deno.test(
+  "the fused training BatchNorm's statistics are as accurate as tf.moments, far from zero too",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await tf.setBackend("wasm");
+    registerTrainingKernels("wasm");
+    const [N, C] = [4001, 8];
+    // Mean 1000, spread ±1; the first row (the shift) 20 spreads away.
+    const x = rand(N * C).map((v, i) => 1000 + (i < C ? 20 : v));
+    const exact = (c: number) => {
+      let s = 0, q = 0;
+      for (let r = 0; r < N; r++) s += x[r * C + c];
+      const m = s / N;
+      for (let r = 0; r < N; r++) q += (x[r * C + c] - m) ** 2;
+      return [m, q / N];
+    };
+    const moments = async (backend: string, fused: boolean) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const t = tf.tensor(x, [N, C]);
+        const [m, v] = fused
+          ? (tf.engine().runKernel("FastBatchNormTrain", {
+            x: t,
+            scale: tf.ones([C]),
+            offset: tf.zeros([C]),
+          }, { varianceEpsilon: 1e-3 }) as tf.Tensor[]).slice(1)
+          : Object.values(tf.moments(t, [0]));
+        return [m.dataSync(), v.dataSync()];
+      });
+    };
+    const err = ([m, v]: tf.TypedArray[]) =>
+      Math.max(
+        ...Array.from({ length: C }, (_, c) => {
+          const [em, ev] = exact(c);
+          return Math.max(Math.abs(m[c] - em) / 1000, Math.abs(v[c] - ev) / ev);
+        }),
+      );
+    const stock = err(await moments("ref", false));
+    const fused = err(await moments("wasm", true));
+    assert.ok(
+      fused <= Math.max(2 * stock, 1e-7),
+      `fused ${fused}, tf.moments ${stock}`,
+    );
+  },
+);
+
+Deno.test(
   "shared Identity/Cast buffers outlive their source on wasm",
   NEEDS_PERMISSIONS,
   async () => {

@@ -13,29 +13,36 @@
  *   dbeta = Σ dy,  dgamma = Σ dy·xhat,
  *   dx = gamma·r·(dy − dbeta/N − xhat·dgamma/N).
  *
- * Numerics: the statistics are sums of (x − K) and (x − K)² in float64,
- * with K a sample of the channel (its first value). The products are exact
- * in float64 and the float64 sums lose ~1e-16 relative, so the variance is
- * as accurate as tfjs' float32 two-pass moments or better, in one pass.
+ * Numerics: the statistics are sums of d = x − K and d², with K a sample
+ * of the channel (its first value): each term in float32 as tfjs computes
+ * (x − mean)², partial sums of four rows in float32, the running sums in
+ * float64 (tfjs' Mean, as our kernel runs it, also sums in float64). The
+ * shift keeps Σd²/N − (Σd/N)² from cancelling; when K lies more than four
+ * standard deviations from a channel's mean (an outlier first value), the
+ * pass is repeated shifted by the mean just found.
  *
  * @module
  */
 
 /**
- * Does a prefix of {@link trainMoments}' rows elsewhere (the wasm SIMD
- * loop): given the shift `k`, adds the rows' sums into `s1`/`s2` exactly as
- * the two-row loop would and returns the element index to carry on from.
+ * Does a prefix of {@link trainMoments}' or {@link gradSums}' rows
+ * elsewhere (the wasm SIMD loop): given the per-channel shift or mean
+ * `k`, adds the rows' sums into `s1`/`s2` exactly as the four-row loop
+ * would and returns the element index to carry on from.
  */
-export type MomentsRows = (
-  k: Float64Array,
+export type SumsRows = (
+  k: Float32Array,
   s1: Float64Array,
   s2: Float64Array,
 ) => number;
 
+const f = Math.fround;
+
 /**
  * Per-channel mean and biased variance (divisor N, as `tf.moments` and
  * tfjs' BatchNormalization use for both normalising and the moving
- * average) of `x`, a row-major [N, channels] array, in one pass.
+ * average) of `x`, a row-major [N, channels] array, in one pass (two
+ * when a channel's first value is an outlier).
  *
  * @example
  * ```ts
@@ -49,49 +56,61 @@ export function trainMoments(
   channels: number,
   mean: Float32Array,
   variance: Float32Array,
-  leadingRows?: MomentsRows,
+  leadingRows?: SumsRows,
 ): void {
-  const C = channels, n = x.length, rows = n / C;
-  const k = Float64Array.from(x.subarray(0, C));
-  const s1 = new Float64Array(C), s2 = new Float64Array(C);
-  let i = leadingRows ? leadingRows(k, s1, s2) : 0;
-  // Two rows per iteration halve the accumulator loads/stores.
-  for (; i + 2 * C <= n; i += 2 * C) {
+  const C = channels, rows = x.length / C;
+  let k = x.slice(0, C);
+  for (let pass = 0; pass < 2; pass++) {
+    const s1 = new Float64Array(C), s2 = new Float64Array(C);
+    shiftedSums(x, k, s1, s2, leadingRows);
+    let far = false;
     for (let c = 0; c < C; c++) {
-      const d = x[i + c] - k[c], e = x[i + C + c] - k[c];
-      s1[c] += d + e;
-      s2[c] += d * d + e * e;
+      const shift = s1[c] / rows;
+      mean[c] = k[c] + shift;
+      variance[c] = Math.max(0, s2[c] / rows - shift * shift);
+      // A shift many deviations from the mean cancels digits away.
+      far ||= shift * shift > 16 * variance[c];
+    }
+    if (!far) return;
+    // Rare (a channel's first value an outlier): again, shifted by the mean.
+    k = mean.slice();
+  }
+}
+
+/** Σ (x − k) into `s1` and Σ (x − k)² into `s2`, per channel. */
+function shiftedSums(
+  x: Float32Array,
+  k: Float32Array,
+  s1: Float64Array,
+  s2: Float64Array,
+  leadingRows?: SumsRows,
+): void {
+  const C = k.length, n = x.length;
+  let i = leadingRows ? leadingRows(k, s1, s2) : 0;
+  // Four rows summed in float32, then added in float64: a quarter of the
+  // float64 work, and each partial carries only float32 rounding.
+  const C2 = 2 * C, C3 = 3 * C;
+  for (; i + 4 * C <= n; i += 4 * C) {
+    for (let c = 0; c < C; c++) {
+      const kc = k[c], p = i + c;
+      const d0 = f(x[p] - kc), d1 = f(x[p + C] - kc);
+      const d2 = f(x[p + C2] - kc), d3 = f(x[p + C3] - kc);
+      s1[c] += f(f(d0 + d1) + f(d2 + d3));
+      s2[c] += f(f(f(d0 * d0) + f(d1 * d1)) + f(f(d2 * d2) + f(d3 * d3)));
     }
   }
   for (; i < n; i += C) {
     for (let c = 0; c < C; c++) {
-      const d = x[i + c] - k[c];
+      const d = f(x[i + c] - k[c]);
       s1[c] += d;
-      s2[c] += d * d;
+      s2[c] += f(d * d);
     }
-  }
-  for (let c = 0; c < C; c++) {
-    const shift = s1[c] / rows;
-    mean[c] = k[c] + shift;
-    variance[c] = Math.max(0, s2[c] / rows - shift * shift);
   }
 }
 
 /**
- * Does a prefix of {@link gradSums}' rows elsewhere (the wasm SIMD loop):
- * given the mean `m`, adds the rows' Σdy and Σdy·(x − m) into `s1`/`s2`
- * exactly as the two-row loop would; returns the element index to carry on
- * from.
- */
-export type GradSumsRows = (
-  m: Float32Array,
-  s1: Float64Array,
-  s2: Float64Array,
-) => number;
-
-/**
- * Per-channel Σ dy (into `s1`) and Σ dy·(x − m) (into `s2`), in float64,
- * one pass over x and dy.
+ * Per-channel Σ dy (into `s1`) and Σ dy·(x − m) (into `s2`), one pass
+ * over x and dy, four rows at a time in float32 then added in float64.
  */
 export function gradSums(
   x: Float32Array,
@@ -100,22 +119,27 @@ export function gradSums(
   channels: number,
   s1: Float64Array,
   s2: Float64Array,
-  leadingRows?: GradSumsRows,
+  leadingRows?: SumsRows,
 ): void {
   const C = channels, n = x.length;
   let i = leadingRows ? leadingRows(m, s1, s2) : 0;
-  for (; i + 2 * C <= n; i += 2 * C) {
+  const C2 = 2 * C, C3 = 3 * C;
+  for (; i + 4 * C <= n; i += 4 * C) {
     for (let c = 0; c < C; c++) {
-      const d = dy[i + c], e = dy[i + C + c], mc = m[c];
-      s1[c] += d + e;
-      s2[c] += d * (x[i + c] - mc) + e * (x[i + C + c] - mc);
+      const mc = m[c], p = i + c;
+      const d0 = dy[p], d1 = dy[p + C], d2 = dy[p + C2], d3 = dy[p + C3];
+      s1[c] += f(f(d0 + d1) + f(d2 + d3));
+      s2[c] += f(
+        f(f(d0 * f(x[p] - mc)) + f(d1 * f(x[p + C] - mc))) +
+          f(f(d2 * f(x[p + C2] - mc)) + f(d3 * f(x[p + C3] - mc))),
+      );
     }
   }
   for (; i < n; i += C) {
     for (let c = 0; c < C; c++) {
       const d = dy[i + c];
       s1[c] += d;
-      s2[c] += d * (x[i + c] - m[c]);
+      s2[c] += f(d * f(x[i + c] - m[c]));
     }
   }
 }
@@ -205,7 +229,7 @@ export function gradApply(
   start = 0,
 ): void {
   const { m, k, a, b } = co;
-  const C = m.length, n = x.length, f = Math.fround;
+  const C = m.length, n = x.length;
   for (let i = start; i < n; i += C) {
     for (let c = 0; c < C; c++) {
       const t = f(dy[i + c] * k[c]), u = f(f(x[i + c] - m[c]) * a[c]);

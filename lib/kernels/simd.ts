@@ -62,15 +62,17 @@ export interface SimdLoops {
     bytes: number,
   ): void;
   /**
-   * The two-row loop of batch_norm_train.ts' `trainMoments` over `bytes`
-   * of x (whole row pairs), two channels per step (C even). `scratch`
-   * holds float64 k[C], s1[C], s2[C]; s1 and s2 are accumulated.
+   * The four-row loop of batch_norm_train.ts' `trainMoments` over `bytes`
+   * of x (whole groups of four rows), four channels per step (C a multiple
+   * of 4). `scratch` holds float32 k[C] (in the space of a float64 array),
+   * then float64 s1[C], s2[C], which are accumulated.
    */
   moments(x: number, scratch: number, rowBytes: number, bytes: number): void;
   /**
-   * The two-row loop of batch_norm_train.ts' `gradSums` over `bytes` of
-   * x/dy (whole row pairs), two channels per step (C even). `scratch`
-   * holds float64 m[C], s1[C], s2[C]; s1 and s2 are accumulated.
+   * The four-row loop of batch_norm_train.ts' `gradSums` over `bytes` of
+   * x/dy (whole groups of four rows), four channels per step (C a multiple
+   * of 4). `scratch` holds float32 m[C] (in the space of a float64 array),
+   * then float64 s1[C], s2[C], which are accumulated.
    */
   batchNormGradSums(
     x: number,

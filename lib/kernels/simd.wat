@@ -502,147 +502,168 @@
         (br $nextWindow)))
     (i32x4.bitmask (local.get $bad)))
 
-  ;; The two-row loop of batch_norm_train.ts' trainMoments over `bytes` of
-  ;; x (whole row pairs), two channels per step. `scratch` holds float64
-  ;; k[C], s1[C], s2[C] (array n at byte 2n·rowBytes, channel j at j + j):
-  ;; with d = x₀ − k, e = x₁ − k, s1 += d + e and s2 += d·d + e·e.
+  ;; The four-row loop of batch_norm_train.ts' trainMoments over `bytes` of
+  ;; x (whole groups of four rows), four channels per step. `scratch` holds
+  ;; float32 k[C] at byte 0 and float64 s1[C], s2[C] at bytes 2·rowBytes
+  ;; and 4·rowBytes (channel j's pair of float64 at 2j and 2j + 16). In
+  ;; float32: dₜ = xₜ − k, p1 = (d₀ + d₁) + (d₂ + d₃), p2 = (d₀² + d₁²) +
+  ;; (d₂² + d₃²); then s1 += p1, s2 += p2 in float64.
   (func (export "moments")
     (param $x i32) (param $scratch i32) (param $rowBytes i32) (param $bytes i32)
-    (local $i i32) ;; the row pair's byte offset in x
+    (local $i i32) ;; the group's byte offset in x
     (local $j i32) ;; the channel's byte offset in a float32 row
-    (local $kj i32) ;; address of k[j] (s1[j] is 2·rowBytes on, s2[j] 4·rowBytes)
     (local $x0 i32) ;; address of x₀[j]
-    (local $d v128) (local $e v128)
+    (local $s1 i32) (local $s2 i32) ;; addresses of s1[j], s2[j]
+    (local $k v128) (local $d0 v128) (local $d1 v128) (local $d2 v128)
+    (local $d3 v128) (local $p1 v128) (local $p2 v128)
     (block $done
-      (loop $nextPair
+      (loop $nextGroup
         (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
         (local.set $j (i32.const 0))
-        (block $pairDone
+        (block $groupDone
           (loop $next
-            (br_if $pairDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
-            (local.set $kj
-              (i32.add (local.get $scratch) (i32.add (local.get $j) (local.get $j))))
+            (br_if $groupDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
             (local.set $x0
               (i32.add (i32.add (local.get $x) (local.get $i)) (local.get $j)))
-            (local.set $d
-              (f64x2.sub
-                (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x0)))
-                (v128.load align=4 (local.get $kj))))
-            (local.set $e
-              (f64x2.sub
-                (f64x2.promote_low_f32x4
-                  (v128.load64_zero
-                    (i32.add (local.get $x0) (local.get $rowBytes))))
-                (v128.load align=4 (local.get $kj))))
-            ;; s1 += d + e
-            (v128.store align=4
+            (local.set $s1
               (i32.add
-                (local.get $kj)
-                (i32.mul (local.get $rowBytes) (i32.const 2)))
+                (i32.add (local.get $scratch) (i32.add (local.get $j) (local.get $j)))
+                (i32.mul (local.get $rowBytes) (i32.const 2))))
+            (local.set $s2
+              (i32.add (local.get $s1) (i32.mul (local.get $rowBytes) (i32.const 2))))
+            (local.set $k
+              (v128.load align=4 (i32.add (local.get $scratch) (local.get $j))))
+            (local.set $d0 (f32x4.sub (v128.load align=4 (local.get $x0)) (local.get $k)))
+            (local.set $d1 (f32x4.sub (v128.load align=4 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 1)))) (local.get $k)))
+            (local.set $d2 (f32x4.sub (v128.load align=4 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 2)))) (local.get $k)))
+            (local.set $d3 (f32x4.sub (v128.load align=4 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 3)))) (local.get $k)))
+            (local.set $p1
+              (f32x4.add
+                (f32x4.add (local.get $d0) (local.get $d1))
+                (f32x4.add (local.get $d2) (local.get $d3))))
+            (local.set $p2
+              (f32x4.add
+                (f32x4.add
+                  (f32x4.mul (local.get $d0) (local.get $d0))
+                  (f32x4.mul (local.get $d1) (local.get $d1)))
+                (f32x4.add
+                  (f32x4.mul (local.get $d2) (local.get $d2))
+                  (f32x4.mul (local.get $d3) (local.get $d3)))))
+            (v128.store align=4
+              (i32.add (local.get $s1) (i32.const 0))
               (f64x2.add
                 (v128.load align=4
-                  (i32.add
-                    (local.get $kj)
-                    (i32.mul (local.get $rowBytes) (i32.const 2))))
-                (f64x2.add (local.get $d) (local.get $e))))
-            ;; s2 += d·d + e·e
+                  (i32.add (local.get $s1) (i32.const 0)))
+                (f64x2.promote_low_f32x4 (local.get $p1))))
             (v128.store align=4
-              (i32.add
-                (local.get $kj)
-                (i32.mul (local.get $rowBytes) (i32.const 4)))
+              (i32.add (local.get $s1) (i32.const 16))
               (f64x2.add
                 (v128.load align=4
-                  (i32.add
-                    (local.get $kj)
-                    (i32.mul (local.get $rowBytes) (i32.const 4))))
-                (f64x2.add
-                  (f64x2.mul (local.get $d) (local.get $d))
-                  (f64x2.mul (local.get $e) (local.get $e)))))
-            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+                  (i32.add (local.get $s1) (i32.const 16)))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p1) (local.get $p1)))))
+            (v128.store align=4
+              (i32.add (local.get $s2) (i32.const 0))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add (local.get $s2) (i32.const 0)))
+                (f64x2.promote_low_f32x4 (local.get $p2))))
+            (v128.store align=4
+              (i32.add (local.get $s2) (i32.const 16))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add (local.get $s2) (i32.const 16)))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p2) (local.get $p2)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
             (br $next)))
         (local.set $i
-          (i32.add
-            (local.get $i)
-            (i32.add (local.get $rowBytes) (local.get $rowBytes))))
-        (br $nextPair))))
+          (i32.add (local.get $i) (i32.mul (local.get $rowBytes) (i32.const 4))))
+        (br $nextGroup))))
 
-  ;; The two-row loop of batch_norm_train.ts' gradSums over `bytes` of
-  ;; x/dy (whole row pairs), two channels per step. `scratch` holds float64
-  ;; m[C], s1[C], s2[C] (array n at byte 2n·rowBytes, channel j at j + j):
-  ;; s1 += d + e, s2 += d·(x₀ − m) + e·(x₁ − m) with d, e = dy₀, dy₁.
+  ;; The four-row loop of batch_norm_train.ts' gradSums over `bytes` of
+  ;; x/dy (whole groups of four rows), four channels per step. `scratch`
+  ;; holds float32 m[C] at byte 0 and float64 s1[C], s2[C] as in
+  ;; `moments`. In float32: eₜ = xₜ − m, p1 = (dy₀ + dy₁) + (dy₂ + dy₃),
+  ;; p2 = (dy₀·e₀ + dy₁·e₁) + (dy₂·e₂ + dy₃·e₃); then s1 += p1, s2 += p2
+  ;; in float64.
   (func (export "batchNormGradSums")
     (param $x i32) (param $dy i32) (param $scratch i32)
     (param $rowBytes i32) (param $bytes i32)
-    (local $i i32) ;; the row pair's byte offset in x and dy
+    (local $i i32) ;; the group's byte offset in x and dy
     (local $j i32) ;; the channel's byte offset in a float32 row
-    (local $mj i32) ;; address of m[j] (s1[j] is 2·rowBytes on, s2[j] 4·rowBytes)
-    (local $x0 i32) ;; address of x₀[j]
-    (local $dy0 i32) ;; address of dy₀[j]
-    (local $d v128) (local $e v128) (local $mc v128)
+    (local $x0 i32) (local $dy0 i32) ;; addresses of x₀[j], dy₀[j]
+    (local $s1 i32) (local $s2 i32) ;; addresses of s1[j], s2[j]
+    (local $m v128) (local $d0 v128) (local $d1 v128) (local $d2 v128)
+    (local $d3 v128) (local $p1 v128) (local $p2 v128)
     (block $done
-      (loop $nextPair
+      (loop $nextGroup
         (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
         (local.set $j (i32.const 0))
-        (block $pairDone
+        (block $groupDone
           (loop $next
-            (br_if $pairDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
-            (local.set $mj
-              (i32.add (local.get $scratch) (i32.add (local.get $j) (local.get $j))))
+            (br_if $groupDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
             (local.set $x0
               (i32.add (i32.add (local.get $x) (local.get $i)) (local.get $j)))
             (local.set $dy0
               (i32.add (i32.add (local.get $dy) (local.get $i)) (local.get $j)))
-            (local.set $d
-              (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $dy0))))
-            (local.set $e
-              (f64x2.promote_low_f32x4
-                (v128.load64_zero
-                  (i32.add (local.get $dy0) (local.get $rowBytes)))))
-            (local.set $mc (v128.load align=4 (local.get $mj)))
-            ;; s1 += d + e
-            (v128.store align=4
+            (local.set $s1
               (i32.add
-                (local.get $mj)
-                (i32.mul (local.get $rowBytes) (i32.const 2)))
+                (i32.add (local.get $scratch) (i32.add (local.get $j) (local.get $j)))
+                (i32.mul (local.get $rowBytes) (i32.const 2))))
+            (local.set $s2
+              (i32.add (local.get $s1) (i32.mul (local.get $rowBytes) (i32.const 2))))
+            (local.set $m
+              (v128.load align=4 (i32.add (local.get $scratch) (local.get $j))))
+            (local.set $d0 (v128.load align=4 (local.get $dy0)))
+            (local.set $d1 (v128.load align=4 (i32.add (local.get $dy0) (i32.mul (local.get $rowBytes) (i32.const 1)))))
+            (local.set $d2 (v128.load align=4 (i32.add (local.get $dy0) (i32.mul (local.get $rowBytes) (i32.const 2)))))
+            (local.set $d3 (v128.load align=4 (i32.add (local.get $dy0) (i32.mul (local.get $rowBytes) (i32.const 3)))))
+            (local.set $p1
+              (f32x4.add
+                (f32x4.add (local.get $d0) (local.get $d1))
+                (f32x4.add (local.get $d2) (local.get $d3))))
+            (local.set $p2
+              (f32x4.add
+                (f32x4.add
+                  (f32x4.mul (local.get $d0)
+                    (f32x4.sub (v128.load align=4 (local.get $x0)) (local.get $m)))
+                  (f32x4.mul (local.get $d1)
+                    (f32x4.sub (v128.load align=4 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 1)))) (local.get $m))))
+                (f32x4.add
+                  (f32x4.mul (local.get $d2)
+                    (f32x4.sub (v128.load align=4 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 2)))) (local.get $m)))
+                  (f32x4.mul (local.get $d3)
+                    (f32x4.sub (v128.load align=4 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 3)))) (local.get $m))))))
+            (v128.store align=4
+              (i32.add (local.get $s1) (i32.const 0))
               (f64x2.add
                 (v128.load align=4
-                  (i32.add
-                    (local.get $mj)
-                    (i32.mul (local.get $rowBytes) (i32.const 2))))
-                (f64x2.add (local.get $d) (local.get $e))))
-            ;; s2 += d·(x₀ − m) + e·(x₁ − m)
+                  (i32.add (local.get $s1) (i32.const 0)))
+                (f64x2.promote_low_f32x4 (local.get $p1))))
             (v128.store align=4
-              (i32.add
-                (local.get $mj)
-                (i32.mul (local.get $rowBytes) (i32.const 4)))
+              (i32.add (local.get $s1) (i32.const 16))
               (f64x2.add
                 (v128.load align=4
-                  (i32.add
-                    (local.get $mj)
-                    (i32.mul (local.get $rowBytes) (i32.const 4))))
-                (f64x2.add
-                  (f64x2.mul
-                    (local.get $d)
-                    (f64x2.sub
-                      (f64x2.promote_low_f32x4
-                        (v128.load64_zero (local.get $x0)))
-                      (local.get $mc)))
-                  (f64x2.mul
-                    (local.get $e)
-                    (f64x2.sub
-                      (f64x2.promote_low_f32x4
-                        (v128.load64_zero
-                          (i32.add (local.get $x0) (local.get $rowBytes))))
-                      (local.get $mc))))))
-            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+                  (i32.add (local.get $s1) (i32.const 16)))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p1) (local.get $p1)))))
+            (v128.store align=4
+              (i32.add (local.get $s2) (i32.const 0))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add (local.get $s2) (i32.const 0)))
+                (f64x2.promote_low_f32x4 (local.get $p2))))
+            (v128.store align=4
+              (i32.add (local.get $s2) (i32.const 16))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add (local.get $s2) (i32.const 16)))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p2) (local.get $p2)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
             (br $next)))
         (local.set $i
-          (i32.add
-            (local.get $i)
-            (i32.add (local.get $rowBytes) (local.get $rowBytes))))
-        (br $nextPair))))
+          (i32.add (local.get $i) (i32.mul (local.get $rowBytes) (i32.const 4))))
+        (br $nextGroup))))
 
-  ;; batch_norm_train.ts' gradApply over `bytes` of x/dy/dx (whole rows,
+    ;; batch_norm_train.ts' gradApply over `bytes` of x/dy/dx (whole rows,
   ;; C a multiple of 4), four channels per step in float32:
   ;; dx = (dy·k + (x − m)·a) + b. `co` holds float32 m[C], k[C], a[C],
   ;; b[C] (array n at byte n·rowBytes, channel j at j).

@@ -16,8 +16,7 @@ import {
   gradApply,
   gradCoefficients,
   gradSums,
-  type GradSumsRows,
-  type MomentsRows,
+  type SumsRows,
   trainMoments,
 } from "../batch_norm_train.ts";
 import { GRAD_KERNELS } from "../gradients.ts";
@@ -48,13 +47,13 @@ export function batchNormTrainConfigs(ctx: KernelContext): tf.KernelConfig[] {
   ];
 }
 
-/** The SIMD loops when they apply (wasm, C even), else null. */
+/** The SIMD loops when they apply (wasm, C a multiple of 4), else null. */
 function loopsFor(
   ctx: KernelContext,
   backend: object,
   C: number,
 ): SimdLoops | null {
-  return ctx.isWasm && C % 2 === 0 ? simdLoops(backend) : null;
+  return ctx.isWasm && C % 4 === 0 ? simdLoops(backend) : null;
 }
 
 /**
@@ -73,8 +72,8 @@ function forwardKernel(
   const eps = args.attrs?.varianceEpsilon as number;
   const io = plainIO(ctx.isWasm, args.backend);
   const loops = loopsFor(ctx, args.backend, C);
-  // `heap`: float64 scratch for the SIMD loops (3C for the moments' shift
-  // and sums, reused for the 2C coefficients a, b).
+  // `heap`: float64 scratch for the SIMD loops (room for 3C: the moments'
+  // shift and sums, then the float32 coefficients a, b).
   const run = (heap?: () => Float64Array) =>
     runFlatMulti(
       io,
@@ -86,7 +85,7 @@ function forwardKernel(
           : undefined;
         trainMoments(xv, C, mean, variance, rows);
         const { a, b } = batchNormCoefficients(C, mean, variance, ov, sv, eps);
-        if (!loops || !heap || C % 4 !== 0) return affineLastAxis(xv, a, b, y);
+        if (!loops || !heap) return affineLastAxis(xv, a, b, y);
         const ab = float32(heap(), 2 * C);
         ab.set(a, 0);
         ab.set(b, C);
@@ -103,26 +102,48 @@ function forwardKernel(
 }
 
 /**
- * The rows of {@link trainMoments} that the SIMD loop does: whole row
- * pairs, with k, s1, s2 in the heap scratch.
+ * The rows of {@link trainMoments} that the SIMD loop does: whole groups
+ * of four rows, with k (float32), s1, s2 in the heap scratch.
  */
 function simdMomentsRows(
   loops: SimdLoops,
   heap: () => Float64Array,
   x: Float32Array,
   C: number,
-): MomentsRows {
-  return (k, s1, s2) => {
-    const f64 = heap();
-    f64.set(k, 0);
-    f64.set(s1, C);
-    f64.set(s2, 2 * C);
-    const pairs = Math.floor(x.length / (2 * C));
-    loops.moments(x.byteOffset, f64.byteOffset, 4 * C, pairs * 8 * C);
-    s1.set(f64.subarray(C, 2 * C));
-    s2.set(f64.subarray(2 * C, 3 * C));
-    return pairs * 2 * C;
-  };
+): SumsRows {
+  return (k, s1, s2) =>
+    sumsInScratch(
+      heap(),
+      k,
+      s1,
+      s2,
+      x.length / C,
+      (p, rows) => loops.moments(x.byteOffset, p, 4 * C, rows * 4 * C),
+    );
+}
+
+/**
+ * Runs a four-row SIMD sums loop `run(scratch address, rows)` over whole
+ * groups of four of `rows`: k (float32) and the float64 sums go to
+ * `scratch`, the sums come back; returns the element index reached.
+ */
+function sumsInScratch(
+  scratch: Float64Array,
+  k: Float32Array,
+  s1: Float64Array,
+  s2: Float64Array,
+  rows: number,
+  run: (address: number, rows: number) => void,
+): number {
+  const C = k.length;
+  float32(scratch, C).set(k);
+  scratch.set(s1, C);
+  scratch.set(s2, 2 * C);
+  const done = rows - rows % 4;
+  run(scratch.byteOffset, done);
+  s1.set(scratch.subarray(C, 2 * C));
+  s2.set(scratch.subarray(2 * C, 3 * C));
+  return done * C;
 }
 
 /**
@@ -165,9 +186,7 @@ function backwardKernel(
           { dMean: gm, dVariance: gv },
           { dx, dScale, dOffset },
         );
-        if (!loops || !heap || C % 4 !== 0) {
-          return gradApply(xv, dyv, co, dx);
-        }
+        if (!loops || !heap) return gradApply(xv, dyv, co, dx);
         const f32 = float32(heap(), 4 * C);
         f32.set(co.all);
         loops.batchNormGradApply(
@@ -188,29 +207,28 @@ function float32(scratch: Float64Array, count: number): Float32Array {
   return new Float32Array(scratch.buffer, scratch.byteOffset, count);
 }
 
-/** The rows of {@link gradSums} that the SIMD loop does (whole row pairs). */
+/** The rows of {@link gradSums} that the SIMD loop does (as above). */
 function simdGradSumsRows(
   loops: SimdLoops,
   heap: () => Float64Array,
   x: Float32Array,
   dy: Float32Array,
   C: number,
-): GradSumsRows {
-  return (m, s1, s2) => {
-    const f64 = heap();
-    f64.set(m, 0);
-    f64.set(s1, C);
-    f64.set(s2, 2 * C);
-    const pairs = Math.floor(x.length / (2 * C));
-    loops.batchNormGradSums(
-      x.byteOffset,
-      dy.byteOffset,
-      f64.byteOffset,
-      4 * C,
-      pairs * 8 * C,
+): SumsRows {
+  return (m, s1, s2) =>
+    sumsInScratch(
+      heap(),
+      m,
+      s1,
+      s2,
+      x.length / C,
+      (p, rows) =>
+        loops.batchNormGradSums(
+          x.byteOffset,
+          dy.byteOffset,
+          p,
+          4 * C,
+          rows * 4 * C,
+        ),
     );
-    s1.set(f64.subarray(C, 2 * C));
-    s2.set(f64.subarray(2 * C, 3 * C));
-    return pairs * 2 * C;
-  };
 }
