@@ -9,14 +9,29 @@ import { NEEDS_PERMISSIONS, PERMITTED } from "./helpers.ts";
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
 import "@tensorflow/tfjs-backend-wasm";
-import { registerTrainingKernels } from "../lib/kernels/mod.ts";
+import {
+  FusedBatchNormalization,
+  registerTrainingKernels,
+} from "../lib/kernels/mod.ts";
 import { fusedAdamUpdate } from "../lib/kernels/adam.ts";
 import {
   batchNormGrad,
   reluGrad,
   squareGrad,
 } from "../lib/kernels/grad_math.ts";
-import { batchNormLastAxis, sumRows } from "../lib/kernels/reduce.ts";
+import {
+  batchNormCoefficients,
+  batchNormLastAxis,
+  sumRows,
+} from "../lib/kernels/reduce.ts";
+import {
+  affineLastAxis,
+  finishGradCoefficients,
+  gradApply,
+  gradCoefficients,
+  gradSums,
+  trainMoments,
+} from "../lib/kernels/batch_norm_train.ts";
 import { simdLoops } from "../lib/kernels/simd.ts";
 import { maxPoolGrad2x2 } from "../lib/kernels/conv.ts";
 import { buildModel, type ModelName } from "../lib/train/models.ts";
@@ -296,6 +311,43 @@ for (const xs of [[4, 6, 5, 16], [2, 26, 26, 8], [12, 7]]) {
       ),
   });
 }
+// The CNN's BatchNormalization layer in training (lib/kernels/
+// batch_norm_layer.ts): fused kernels on the patched backends, the stock
+// layer on "ref". Output, gradients w.r.t. x, gamma and beta, and the
+// moving mean and variance after two training calls. x is shifted off zero
+// to exercise the statistics' numerics.
+for (
+  const xs of [[16, 26, 26, 128], [16, 11, 11, 64], [3, 5, 5, 6], [12, 7]]
+) {
+  const C = xs[xs.length - 1];
+  cases.push({
+    name: `FusedBatchNormalization training x${xs}`,
+    inputs: [inp(...xs), inp(C), inp(C), inp(...xs)],
+    run: ([x, gamma, beta, w]) => {
+      const layer = new FusedBatchNormalization({});
+      layer.build(x.shape);
+      layer.setWeights([gamma.add(1), beta, tf.zeros([C]), tf.ones([C])]);
+      const input = tf.variable(x.mul(2).add(3));
+      const [g, b] = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+      const y = layer.apply(input, { training: true }) as tf.Tensor;
+      const { grads } = tf.variableGrads(
+        () =>
+          (layer.apply(input, { training: true }) as tf.Tensor).mul(w).sum(),
+        [input, g, b],
+      );
+      const out = flatConcat([
+        y,
+        grads[input.name],
+        grads[g.name],
+        grads[b.name],
+        ...layer.getWeights().slice(2),
+      ]);
+      input.dispose();
+      layer.weights.forEach((v) => v.dispose());
+      return out;
+    },
+  });
+}
 cases.push({
   // Stock tfjs backprop needs both offset and scale present.
   name: "FusedBatchNorm gradient with independent mean/variance",
@@ -426,6 +478,52 @@ for (const backend of ["wasm", "cpu"] as const) {
     );
   }
 }
+
+Deno.test(
+  "the fused training BatchNorm's statistics are as accurate as tf.moments, far from zero too",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await tf.setBackend("wasm");
+    registerTrainingKernels("wasm");
+    const [N, C] = [4001, 8];
+    // Mean 1000, spread ±1; the first row (the shift) 20 spreads away.
+    const x = rand(N * C).map((v, i) => 1000 + (i < C ? 20 : v));
+    const exact = (c: number) => {
+      let s = 0, q = 0;
+      for (let r = 0; r < N; r++) s += x[r * C + c];
+      const m = s / N;
+      for (let r = 0; r < N; r++) q += (x[r * C + c] - m) ** 2;
+      return [m, q / N];
+    };
+    const moments = async (backend: string, fused: boolean) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const t = tf.tensor(x, [N, C]);
+        const [m, v] = fused
+          ? (tf.engine().runKernel("FastBatchNormTrain", {
+            x: t,
+            scale: tf.ones([C]),
+            offset: tf.zeros([C]),
+          }, { varianceEpsilon: 1e-3 }) as tf.Tensor[]).slice(1)
+          : Object.values(tf.moments(t, [0]));
+        return [m.dataSync(), v.dataSync()];
+      });
+    };
+    const err = ([m, v]: tf.TypedArray[]) =>
+      Math.max(
+        ...Array.from({ length: C }, (_, c) => {
+          const [em, ev] = exact(c);
+          return Math.max(Math.abs(m[c] - em) / 1000, Math.abs(v[c] - ev) / ev);
+        }),
+      );
+    const stock = err(await moments("ref", false));
+    const fused = err(await moments("wasm", true));
+    assert.ok(
+      fused <= Math.max(2 * stock, 1e-7),
+      `fused ${fused}, tf.moments ${stock}`,
+    );
+  },
+);
 
 Deno.test(
   "shared Identity/Cast buffers outlive their source on wasm",
@@ -615,6 +713,45 @@ Deno.test(
       }, { varianceEpsilon: 1e-3 }) as tf.Tensor[];
       Object.values(grads).forEach((want, i) =>
         same(got[i], want, `batch norm grad ${i} ${shape}`)
+      );
+      // Training batch norm: forward (moments, then y) and backward.
+      const stats = [new Float32Array(C), new Float32Array(C)] as const;
+      trainMoments(x, C, stats[0], stats[1]);
+      const ab = batchNormCoefficients(C, ...stats, offset, scale, 1e-3);
+      affineLastAxis(x, ab.a, ab.b, want);
+      const train = tf.engine().runKernel("FastBatchNormTrain", {
+        x: tf.tensor(x, shape),
+        scale: tf.tensor(scale),
+        offset: tf.tensor(offset),
+      }, { varianceEpsilon: 1e-3 }) as tf.Tensor[];
+      same(train[0], want, `train batch norm ${shape}`);
+      same(train[1], stats[0], `train batch norm mean ${shape}`);
+      same(train[2], stats[1], `train batch norm variance ${shape}`);
+      const [gm, gv] = [rand(C), rand(C)];
+      const co = gradCoefficients(stats[0], C);
+      const [s1, s2] = [new Float64Array(C), new Float64Array(C)];
+      gradSums(x, dy, co.m, C, s1, s2);
+      const trainGrads = {
+        dx: new Float32Array(n),
+        dScale: new Float32Array(C),
+        dOffset: new Float32Array(C),
+      };
+      finishGradCoefficients(co, stats[1], scale, 1e-3, n / C, s1, s2, {
+        dMean: gm,
+        dVariance: gv,
+      }, trainGrads);
+      gradApply(x, dy, co, trainGrads.dx);
+      const gotTrain = tf.engine().runKernel("FastBatchNormTrainGrad", {
+        x: tf.tensor(x, shape),
+        dy: tf.tensor(dy, shape),
+        mean: tf.tensor(stats[0]),
+        variance: tf.tensor(stats[1]),
+        scale: tf.tensor(scale),
+        dMean: tf.tensor(gm),
+        dVariance: tf.tensor(gv),
+      }, { varianceEpsilon: 1e-3 }) as tf.Tensor[];
+      Object.values(trainGrads).forEach((want, i) =>
+        same(gotTrain[i], want, `train batch norm grad ${i} ${shape}`)
       );
       const rows = n / C, sums = new Float32Array(C);
       const axes = shape.slice(0, -1).map((_, i) => i);

@@ -13,6 +13,7 @@ import {
   KERAS_PARAM_COUNTS,
 } from "../lib/train/models.ts";
 import { loadModel, saveModel } from "../lib/train/model_io.ts";
+import { FusedBatchNormalization } from "../lib/kernels/mod.ts";
 import { NEEDS_PERMISSIONS, withTempDir } from "./helpers.ts";
 
 await initBackend("auto");
@@ -106,6 +107,49 @@ Deno.test(
         loaded.dispose();
         input.dispose();
       }
+    });
+  },
+);
+
+Deno.test(
+  "the CNN's fused BatchNorm saves byte for byte as the stock layer and loads as it",
+  NEEDS_PERMISSIONS,
+  async () => {
+    await withTempDir(async (dir) => {
+      const model = buildCnn(7, { mean: 0.15, std: 0.26 });
+      const norms = model.layers.filter((l) =>
+        l.getClassName() === "BatchNormalization"
+      );
+      assert.equal(norms.length, 2);
+      for (const layer of norms) {
+        assert.ok(layer instanceof FusedBatchNormalization);
+        const stock = tf.layers.batchNormalization({ name: layer.name });
+        assert.deepEqual(layer.getConfig(), stock.getConfig());
+      }
+      // The same network made of stock classes, from the JSON, same weights.
+      const twin = await tf.models.modelFromJSON({
+        modelTopology: model.toJSON(null, false) as tf.io.ModelJSON[
+          "modelTopology"
+        ],
+      });
+      twin.setWeights(model.getWeights());
+      assert.ok(
+        twin.layers.every((l) => !(l instanceof FusedBatchNormalization)),
+      );
+      await saveModel(model, `${dir}/fused`);
+      await saveModel(twin, `${dir}/stock`);
+      for (const file of ["model.json", "weights.bin"]) {
+        assert.deepEqual(
+          await Deno.readFile(`${dir}/fused/${file}`),
+          await Deno.readFile(`${dir}/stock/${file}`),
+          file,
+        );
+      }
+      const loaded = await loadModel(`${dir}/fused`);
+      assert.ok(
+        loaded.layers.every((l) => !(l instanceof FusedBatchNormalization)),
+      );
+      [model, twin, loaded].forEach((m) => m.dispose());
     });
   },
 );

@@ -19,9 +19,13 @@ Deno.test("simdLoops: every loop on a plain wasm heap, once per heap", () => {
   assert.ok(loops);
   assert.deepEqual(Object.keys(loops).sort(), [
     "adam",
+    "affine",
     "batchNorm",
     "batchNormGrad",
+    "batchNormGradApply",
+    "batchNormGradSums",
     "maxPoolGrad2x2",
+    "moments",
     "reluGrad",
     "squareGrad",
     "sumRows",

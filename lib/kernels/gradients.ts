@@ -22,6 +22,9 @@ export const GRAD_KERNELS = {
   mean: "FastMeanGrad",
   square: "FastSquareGrad",
   relu: "FastReluGrad",
+  /** BatchNormalization in training, forward (batch_norm_layer.ts calls it). */
+  batchNormTrain: "FastBatchNormTrain",
+  batchNormTrainGrad: "FastBatchNormTrainGrad",
 } as const;
 
 type NamedGradFunc = tf.GradConfig["gradFunc"];
@@ -115,12 +118,34 @@ function unaryGradFunc(kernel: string, stock: NamedGradFunc): NamedGradFunc {
   };
 }
 
+/**
+ * The gradient of our own training BatchNorm kernel (x, scale, offset →
+ * y, mean, variance): one kernel gives dx, dScale and dOffset. Gradients
+ * reaching the mean and variance outputs (tfjs passes zeros when, as in
+ * the layer, they only feed the moving averages) are folded into dx.
+ */
+const batchNormTrainGradient: tf.GradConfig = {
+  kernelName: GRAD_KERNELS.batchNormTrain,
+  inputsToSave: ["x", "scale"],
+  outputsToSave: [false, true, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, scale, mean, variance] = saved;
+    const [dyY, dMean, dVariance] = dy as tf.Tensor[];
+    const [dx, dScale, dOffset] = tf.engine().runKernel(
+      GRAD_KERNELS.batchNormTrainGrad,
+      { x, dy: dyY, mean, variance, scale, dMean, dVariance },
+      { varianceEpsilon: attrs.varianceEpsilon as number },
+    ) as tf.Tensor[];
+    return { x: () => dx, scale: () => dScale, offset: () => dOffset };
+  },
+};
+
 const stockGradients = new Map<string, tf.GradConfig>();
 
 /**
  * Installs the fused gradients for FusedBatchNorm, Mean, Square and Relu
- * (process-wide; idempotent). Returns the kernel names whose gradient was
- * replaced.
+ * and the gradient of our training BatchNorm kernel (process-wide;
+ * idempotent). Returns the kernel names whose gradient was installed.
  */
 export function installFastGradients(): string[] {
   const replacements: [string, (stock: NamedGradFunc) => NamedGradFunc][] = [
@@ -147,5 +172,7 @@ export function installFastGradients(): string[] {
     });
     done.push(kernelName);
   }
+  tf.registerGradient(batchNormTrainGradient);
+  done.push(GRAD_KERNELS.batchNormTrain);
   return done;
 }

@@ -12,7 +12,10 @@
  * elementwise and reduction loops that dominate a training step (Relu and
  * Square gradients, BatchNorm forward and backward, Sum/Mean, 2x2
  * MaxPoolGrad, Adam) run as WebAssembly SIMD (simd.wat, built into simd_wasm.ts by `deno task build:wasm`) on the backend's heap
- * (simd.ts), bit-identical to their JavaScript twins. Each kernel and
+ * (simd.ts), bit-identical to their JavaScript twins. BatchNormalization
+ * in training is one op each way: {@link FusedBatchNormalization} (the
+ * stock layer, saved as it) calls our `FastBatchNormTrain` kernel, whose
+ * gradient is one kernel too (batch_norm_train.ts). Each kernel and
  * gradient is tested against tfjs' reference cpu kernels
  * (tests/kernels_test.ts).
  *
@@ -42,6 +45,10 @@ export {
   type Sgemm,
 } from "./blas.ts";
 export { fusedAdamUpdate } from "./adam.ts";
+export {
+  type BatchNormArgs,
+  FusedBatchNormalization,
+} from "./batch_norm_layer.ts";
 
 /**
  * Register the training kernels for `backend` ("wasm" or "cpu").

@@ -26,6 +26,7 @@ import {
 } from "./context.ts";
 import { installFastGradients } from "./gradients.ts";
 import { batchNormConfigs } from "./configs/batch_norm.ts";
+import { batchNormTrainConfigs } from "./configs/batch_norm_train.ts";
 import { convConfigs } from "./configs/conv.ts";
 import { gradientConfigs } from "./configs/gradients.ts";
 import { identityCastConfigs } from "./configs/identity_cast.ts";
@@ -54,6 +55,7 @@ const FAMILIES: readonly KernelFamily[] = [
   maxPoolGradConfigs, // MaxPoolGrad
   reductionConfigs, // Sum, Mean, Tile
   batchNormConfigs, // FusedBatchNorm
+  batchNormTrainConfigs, // FastBatchNormTrain(Grad): our own, no fallback
   blasMatMulConfigs, // BatchMatMul, _FusedMatMul (with BLAS)
   wasmMatMulConfigs, // BatchMatMul, _FusedMatMul (wasm without BLAS)
   identityCastConfigs, // Identity, Cast (wasm)

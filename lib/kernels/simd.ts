@@ -62,6 +62,51 @@ export interface SimdLoops {
     bytes: number,
   ): void;
   /**
+   * The four-row loop of batch_norm_train.ts' `trainMoments` over `bytes`
+   * of x (whole groups of four rows), four channels per step (C a multiple
+   * of 4). `scratch` holds float32 k[C] (in the space of a float64 array),
+   * then float64 s1[C], s2[C], which are accumulated.
+   */
+  moments(x: number, scratch: number, rowBytes: number, bytes: number): void;
+  /**
+   * The four-row loop of batch_norm_train.ts' `gradSums` over `bytes` of
+   * x/dy (whole groups of four rows), four channels per step (C a multiple
+   * of 4). `scratch` holds float32 m[C] (in the space of a float64 array),
+   * then float64 s1[C], s2[C], which are accumulated.
+   */
+  batchNormGradSums(
+    x: number,
+    dy: number,
+    scratch: number,
+    rowBytes: number,
+    bytes: number,
+  ): void;
+  /**
+   * batch_norm_train.ts' `gradApply` over `bytes` of x/dy/dx (whole rows,
+   * C a multiple of 4), in float32: dx = (dy·k + (x − m)·a) + b; `co`
+   * holds float32 m[C], k[C], a[C], b[C].
+   */
+  batchNormGradApply(
+    x: number,
+    dy: number,
+    dx: number,
+    co: number,
+    rowBytes: number,
+    bytes: number,
+  ): void;
+  /**
+   * batch_norm_train.ts' `affineLastAxis` over `bytes` of x/out (whole
+   * rows, C a multiple of 4), in float32: out = x·a + b; `ab` holds float32
+   * a[C] then b[C].
+   */
+  affine(
+    x: number,
+    out: number,
+    ab: number,
+    rowBytes: number,
+    bytes: number,
+  ): void;
+  /**
    * The four-row loop of reduce.ts' `sumRows` over `bytes` (whole groups of
    * four rows), two columns per step (C even), into float64 `acc`.
    */

@@ -500,4 +500,243 @@
             (local.get $p)
             (i32.add (local.get $cBytes) (local.get $cBytes))))
         (br $nextWindow)))
-    (i32x4.bitmask (local.get $bad))))
+    (i32x4.bitmask (local.get $bad)))
+
+  ;; The four-row loop of batch_norm_train.ts' trainMoments over `bytes` of
+  ;; x (whole groups of four rows), four channels per step. `scratch` holds
+  ;; float32 k[C] at byte 0 and float64 s1[C], s2[C] at bytes 2·rowBytes
+  ;; and 4·rowBytes (channel j's pair of float64 at 2j and 2j + 16). In
+  ;; float32: dₜ = xₜ − k, p1 = (d₀ + d₁) + (d₂ + d₃), p2 = (d₀² + d₁²) +
+  ;; (d₂² + d₃²); then s1 += p1, s2 += p2 in float64.
+  (func (export "moments")
+    (param $x i32) (param $scratch i32) (param $rowBytes i32) (param $bytes i32)
+    (local $i i32) ;; the group's byte offset in x
+    (local $j i32) ;; the channel's byte offset in a float32 row
+    (local $x0 i32) ;; address of x₀[j]
+    (local $s1 i32) (local $s2 i32) ;; addresses of s1[j], s2[j]
+    (local $k v128) (local $d0 v128) (local $d1 v128) (local $d2 v128)
+    (local $d3 v128) (local $p1 v128) (local $p2 v128)
+    (block $done
+      (loop $nextGroup
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $j (i32.const 0))
+        (block $groupDone
+          (loop $next
+            (br_if $groupDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $x0
+              (i32.add (i32.add (local.get $x) (local.get $i)) (local.get $j)))
+            (local.set $s1
+              (i32.add
+                (i32.add (local.get $scratch) (i32.add (local.get $j) (local.get $j)))
+                (i32.mul (local.get $rowBytes) (i32.const 2))))
+            (local.set $s2
+              (i32.add (local.get $s1) (i32.mul (local.get $rowBytes) (i32.const 2))))
+            (local.set $k
+              (v128.load align=4 (i32.add (local.get $scratch) (local.get $j))))
+            (local.set $d0 (f32x4.sub (v128.load align=4 (local.get $x0)) (local.get $k)))
+            (local.set $d1 (f32x4.sub (v128.load align=4 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 1)))) (local.get $k)))
+            (local.set $d2 (f32x4.sub (v128.load align=4 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 2)))) (local.get $k)))
+            (local.set $d3 (f32x4.sub (v128.load align=4 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 3)))) (local.get $k)))
+            (local.set $p1
+              (f32x4.add
+                (f32x4.add (local.get $d0) (local.get $d1))
+                (f32x4.add (local.get $d2) (local.get $d3))))
+            (local.set $p2
+              (f32x4.add
+                (f32x4.add
+                  (f32x4.mul (local.get $d0) (local.get $d0))
+                  (f32x4.mul (local.get $d1) (local.get $d1)))
+                (f32x4.add
+                  (f32x4.mul (local.get $d2) (local.get $d2))
+                  (f32x4.mul (local.get $d3) (local.get $d3)))))
+            (v128.store align=4
+              (i32.add (local.get $s1) (i32.const 0))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add (local.get $s1) (i32.const 0)))
+                (f64x2.promote_low_f32x4 (local.get $p1))))
+            (v128.store align=4
+              (i32.add (local.get $s1) (i32.const 16))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add (local.get $s1) (i32.const 16)))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p1) (local.get $p1)))))
+            (v128.store align=4
+              (i32.add (local.get $s2) (i32.const 0))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add (local.get $s2) (i32.const 0)))
+                (f64x2.promote_low_f32x4 (local.get $p2))))
+            (v128.store align=4
+              (i32.add (local.get $s2) (i32.const 16))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add (local.get $s2) (i32.const 16)))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p2) (local.get $p2)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+        (local.set $i
+          (i32.add (local.get $i) (i32.mul (local.get $rowBytes) (i32.const 4))))
+        (br $nextGroup))))
+
+  ;; The four-row loop of batch_norm_train.ts' gradSums over `bytes` of
+  ;; x/dy (whole groups of four rows), four channels per step. `scratch`
+  ;; holds float32 m[C] at byte 0 and float64 s1[C], s2[C] as in
+  ;; `moments`. In float32: eₜ = xₜ − m, p1 = (dy₀ + dy₁) + (dy₂ + dy₃),
+  ;; p2 = (dy₀·e₀ + dy₁·e₁) + (dy₂·e₂ + dy₃·e₃); then s1 += p1, s2 += p2
+  ;; in float64.
+  (func (export "batchNormGradSums")
+    (param $x i32) (param $dy i32) (param $scratch i32)
+    (param $rowBytes i32) (param $bytes i32)
+    (local $i i32) ;; the group's byte offset in x and dy
+    (local $j i32) ;; the channel's byte offset in a float32 row
+    (local $x0 i32) (local $dy0 i32) ;; addresses of x₀[j], dy₀[j]
+    (local $s1 i32) (local $s2 i32) ;; addresses of s1[j], s2[j]
+    (local $m v128) (local $d0 v128) (local $d1 v128) (local $d2 v128)
+    (local $d3 v128) (local $p1 v128) (local $p2 v128)
+    (block $done
+      (loop $nextGroup
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $j (i32.const 0))
+        (block $groupDone
+          (loop $next
+            (br_if $groupDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $x0
+              (i32.add (i32.add (local.get $x) (local.get $i)) (local.get $j)))
+            (local.set $dy0
+              (i32.add (i32.add (local.get $dy) (local.get $i)) (local.get $j)))
+            (local.set $s1
+              (i32.add
+                (i32.add (local.get $scratch) (i32.add (local.get $j) (local.get $j)))
+                (i32.mul (local.get $rowBytes) (i32.const 2))))
+            (local.set $s2
+              (i32.add (local.get $s1) (i32.mul (local.get $rowBytes) (i32.const 2))))
+            (local.set $m
+              (v128.load align=4 (i32.add (local.get $scratch) (local.get $j))))
+            (local.set $d0 (v128.load align=4 (local.get $dy0)))
+            (local.set $d1 (v128.load align=4 (i32.add (local.get $dy0) (i32.mul (local.get $rowBytes) (i32.const 1)))))
+            (local.set $d2 (v128.load align=4 (i32.add (local.get $dy0) (i32.mul (local.get $rowBytes) (i32.const 2)))))
+            (local.set $d3 (v128.load align=4 (i32.add (local.get $dy0) (i32.mul (local.get $rowBytes) (i32.const 3)))))
+            (local.set $p1
+              (f32x4.add
+                (f32x4.add (local.get $d0) (local.get $d1))
+                (f32x4.add (local.get $d2) (local.get $d3))))
+            (local.set $p2
+              (f32x4.add
+                (f32x4.add
+                  (f32x4.mul (local.get $d0)
+                    (f32x4.sub (v128.load align=4 (local.get $x0)) (local.get $m)))
+                  (f32x4.mul (local.get $d1)
+                    (f32x4.sub (v128.load align=4 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 1)))) (local.get $m))))
+                (f32x4.add
+                  (f32x4.mul (local.get $d2)
+                    (f32x4.sub (v128.load align=4 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 2)))) (local.get $m)))
+                  (f32x4.mul (local.get $d3)
+                    (f32x4.sub (v128.load align=4 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 3)))) (local.get $m))))))
+            (v128.store align=4
+              (i32.add (local.get $s1) (i32.const 0))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add (local.get $s1) (i32.const 0)))
+                (f64x2.promote_low_f32x4 (local.get $p1))))
+            (v128.store align=4
+              (i32.add (local.get $s1) (i32.const 16))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add (local.get $s1) (i32.const 16)))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p1) (local.get $p1)))))
+            (v128.store align=4
+              (i32.add (local.get $s2) (i32.const 0))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add (local.get $s2) (i32.const 0)))
+                (f64x2.promote_low_f32x4 (local.get $p2))))
+            (v128.store align=4
+              (i32.add (local.get $s2) (i32.const 16))
+              (f64x2.add
+                (v128.load align=4
+                  (i32.add (local.get $s2) (i32.const 16)))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p2) (local.get $p2)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+        (local.set $i
+          (i32.add (local.get $i) (i32.mul (local.get $rowBytes) (i32.const 4))))
+        (br $nextGroup))))
+
+    ;; batch_norm_train.ts' gradApply over `bytes` of x/dy/dx (whole rows,
+  ;; C a multiple of 4), four channels per step in float32:
+  ;; dx = (dy·k + (x − m)·a) + b. `co` holds float32 m[C], k[C], a[C],
+  ;; b[C] (array n at byte n·rowBytes, channel j at j).
+  (func (export "batchNormGradApply")
+    (param $x i32) (param $dy i32) (param $dx i32) (param $co i32)
+    (param $rowBytes i32) (param $bytes i32)
+    (local $r i32) ;; the row's byte offset in x, dy and dx
+    (local $j i32) ;; the channel's byte offset in the row
+    (local $mj i32) ;; address of m[j]
+    (local $o i32) ;; r + j
+    (block $done
+      (loop $nextRow
+        (br_if $done (i32.ge_u (local.get $r) (local.get $bytes)))
+        (local.set $j (i32.const 0))
+        (block $rowDone
+          (loop $next
+            (br_if $rowDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $mj (i32.add (local.get $co) (local.get $j)))
+            (local.set $o (i32.add (local.get $r) (local.get $j)))
+            (v128.store align=4
+              (i32.add (local.get $dx) (local.get $o))
+              (f32x4.add
+                (f32x4.add
+                  (f32x4.mul
+                    (v128.load align=4 (i32.add (local.get $dy) (local.get $o)))
+                    (v128.load align=4
+                      (i32.add (local.get $mj) (local.get $rowBytes))))
+                  (f32x4.mul
+                    (f32x4.sub
+                      (v128.load align=4 (i32.add (local.get $x) (local.get $o)))
+                      (v128.load align=4 (local.get $mj)))
+                    (v128.load align=4
+                      (i32.add
+                        (local.get $mj)
+                        (i32.mul (local.get $rowBytes) (i32.const 2))))))
+                (v128.load align=4
+                  (i32.add
+                    (local.get $mj)
+                    (i32.mul (local.get $rowBytes) (i32.const 3))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+        (local.set $r (i32.add (local.get $r) (local.get $rowBytes)))
+        (br $nextRow))))
+
+  ;; batch_norm_train.ts' affineLastAxis over `bytes` of x/out (whole rows,
+  ;; C a multiple of 4), four channels per step in float32:
+  ;; out = x·a + b. `ab` holds float32 a[C] then b[C].
+  (func (export "affine")
+    (param $x i32) (param $out i32) (param $ab i32)
+    (param $rowBytes i32) (param $bytes i32)
+    (local $r i32) ;; the row's byte offset in x and out
+    (local $j i32) ;; the channel's byte offset in the row
+    (local $o i32) ;; r + j
+    (block $done
+      (loop $nextRow
+        (br_if $done (i32.ge_u (local.get $r) (local.get $bytes)))
+        (local.set $j (i32.const 0))
+        (block $rowDone
+          (loop $next
+            (br_if $rowDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $o (i32.add (local.get $r) (local.get $j)))
+            (v128.store align=4
+              (i32.add (local.get $out) (local.get $o))
+              (f32x4.add
+                (f32x4.mul
+                  (v128.load align=4 (i32.add (local.get $x) (local.get $o)))
+                  (v128.load align=4 (i32.add (local.get $ab) (local.get $j))))
+                (v128.load align=4
+                  (i32.add
+                    (i32.add (local.get $ab) (local.get $rowBytes))
+                    (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $next)))
+        (local.set $r (i32.add (local.get $r) (local.get $rowBytes)))
+        (br $nextRow))))
+)

@@ -23,6 +23,7 @@
  */
 
 import { tf } from "../core/mod.ts";
+import { FusedBatchNormalization } from "../kernels/mod.ts";
 
 /** The two architectures of the study. */
 export type ModelName = "dense" | "cnn";
@@ -208,7 +209,8 @@ export function buildCnn(
         name: "conv_1",
       }),
       // Keras defaults (momentum 0.99, epsilon 1e-3) are tfjs' defaults too.
-      tf.layers.batchNormalization({ name: "batchnorm_1" }),
+      // The stock layer with a fused training path; saves as the stock one.
+      new FusedBatchNormalization({ name: "batchnorm_1" }),
       tf.layers.maxPooling2d({ poolSize: 2, name: "pool_1" }),
       tf.layers.conv2d({
         filters: 64,
@@ -217,7 +219,7 @@ export function buildCnn(
         kernelInitializer: glorot(seed, 2),
         name: "conv_2",
       }),
-      tf.layers.batchNormalization({ name: "batchnorm_2" }),
+      new FusedBatchNormalization({ name: "batchnorm_2" }),
       tf.layers.maxPooling2d({ poolSize: 2, name: "pool_2" }),
       tf.layers.flatten({ name: "flatten" }),
       tf.layers.dropout({ rate: 0.3, name: "dropout_1" }),
