@@ -167,13 +167,18 @@ Deno.test(
       await withTempDir(async (b) => {
         await smallDataDir(a);
         await smallDataDir(b);
+        const epochs: string[] = [];
         const first = await runStudy({
           dataDir: a,
           plan: quick([1, 2]),
           published,
+          onEpoch: (run, record, of) =>
+            epochs.push(`seed ${run.seed} epoch ${record.epoch}/${of}`),
         });
         assert.equal(first.status, "done");
         if (first.status !== "done") return;
+        // Each run reports its epochs (the CLI logs a line per epoch).
+        assert.deepEqual(epochs, ["seed 1 epoch 1/1", "seed 2 epoch 1/1"]);
         assert.deepEqual(first.runs.map((r) => r.status), [
           "trained",
           "trained",

@@ -14,6 +14,7 @@ import {
   resolveDataDir,
 } from "./flags.ts";
 import { listenForStop } from "./interrupt.ts";
+import { epochLine } from "./train.ts";
 import {
   ConfigError,
   DataError,
@@ -143,6 +144,10 @@ export async function runStudyScript(flags: StudyFlags): Promise<number> {
           Math.round(perEpoch * p.batch / p.batches),
           perEpoch,
         ),
+      onEpoch: (run, record, epochs) => {
+        bars.finish();
+        logLine(`study ${runLabel(run)} ${epochLine(record, epochs)}`);
+      },
       onEvaluate: (run, done, total) =>
         bars.update(`${runLabel(run)} MNIST-C`, done, total),
       onRunDone: ({ run, status, evaluation: e }) => {

@@ -16,6 +16,7 @@ import {
 import { listenForStop } from "./interrupt.ts";
 import { BACKENDS } from "../kernels/mod.ts";
 import {
+  type EpochRecord,
   type FreshAugmentation,
   INPUT_SCALES,
   type ModelName,
@@ -141,6 +142,20 @@ identity).`,
 export type TrainFlags = FlagValues<ReturnType<typeof trainScript>["flags"]>;
 
 /** Format a learning rate compactly: `1e-3`, `5e-4`. */
+/**
+ * The line logged after each epoch: loss and accuracy on the training
+ * batches and the validation hold-out, the learning rate, time and speed.
+ */
+export function epochLine(e: EpochRecord, epochs: number): string {
+  return `epoch ${String(e.epoch).padStart(2)}/${epochs}  loss ${
+    e.loss.toFixed(4)
+  }  acc ${e.accuracy.toFixed(4)}  val_loss ${e.valLoss.toFixed(4)}  val_acc ${
+    e.valAccuracy.toFixed(4)
+  }  lr ${formatRate(e.lr)}  ${e.seconds.toFixed(1)} s  ${
+    Math.round(e.imagesPerSecond).toLocaleString("en-US")
+  } img/s`;
+}
+
 function formatRate(rate: number): string {
   return rate.toExponential().replace(/\.?0+e/, "e").replace("e+", "e");
 }
@@ -246,15 +261,7 @@ export async function runTrainScript(
       },
       onEpoch: (e) => {
         bars.finish();
-        logLine(
-          `epoch ${String(e.epoch).padStart(2)}/${recipe.epochs}  loss ${
-            e.loss.toFixed(4)
-          }  acc ${e.accuracy.toFixed(4)}  val_loss ${
-            e.valLoss.toFixed(4)
-          }  val_acc ${e.valAccuracy.toFixed(4)}  lr ${formatRate(e.lr)}  ${
-            e.seconds.toFixed(1)
-          } s  ${Math.round(e.imagesPerSecond).toLocaleString("en-US")} img/s`,
-        );
+        logLine(epochLine(e, recipe.epochs));
       },
     });
     bars.finish();

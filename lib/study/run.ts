@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { exists } from "../core/mod.ts";
 import {
   type BatchProgress,
+  type EpochRecord,
   type Recipe,
   RECIPES,
   runTrainStage,
@@ -59,6 +60,8 @@ export interface StudyOptions {
   onRunStart?: (run: StudyRun, index: number, total: number) => void;
   /** Progress within a training epoch. */
   onBatch?: (run: StudyRun, p: BatchProgress, imagesPerEpoch: number) => void;
+  /** A training epoch ended (what `train:*` logs per epoch). */
+  onEpoch?: (run: StudyRun, record: EpochRecord, epochs: number) => void;
   /** Progress of a run's evaluation: corruptions done of total. */
   onEvaluate?: (run: StudyRun, done: number, total: number) => void;
   /** A run is trained and evaluated. */
@@ -111,6 +114,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
         onLog: (line) =>
           options.onLog?.(line.replace(/^train:\S+/, `study ${runLabel(run)}`)),
         onBatch: (p, n) => options.onBatch?.(run, p, n),
+        onEpoch: (record) => options.onEpoch?.(run, record, recipe.epochs),
         shouldStop: options.shouldStop,
       });
       if (trained.status === "interrupted") {
