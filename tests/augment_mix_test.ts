@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import {
   addIllumination,
   applyGamma,
+  BAR_MIN_ASPECT,
+  BAR_MIN_FILL,
+  barRect,
   clip255,
   crossMorphology,
   elasticGridSide,
@@ -18,11 +21,21 @@ import {
   sampleBeta,
   sampleDirichlet,
   scaleContrast,
+  solarize,
 } from "../lib/augment/mod.ts";
 import { gaussianBlur } from "../lib/augment/corruptions.ts";
 import { ConfigError, KeyedRng } from "../lib/core/mod.ts";
 import { normal } from "../lib/core/mod.ts";
 import { MNIST_C_NAMES } from "../lib/robustness/catalogue.ts";
+
+function scratch28() {
+  const n = 28 * 28;
+  return {
+    a: new Float32Array(n),
+    b: new Float32Array(n),
+    c: new Float32Array(n),
+  };
+}
 
 /** A 28×28 "digit": a bright ring with a grey rim. */
 function ring(): Float32Array {
@@ -74,6 +87,83 @@ Deno.test("erasing fills the rectangle, clipped to the image", () => {
   const px = new Float32Array(9);
   fillRect(px, 3, 3, 1, 1, 5, 5, 7);
   close(px, [0, 0, 0, 0, 7, 7, 0, 7, 7]);
+});
+
+Deno.test("solarize inverts what is at or above the threshold", () => {
+  const px = new Float32Array([0, 100, 127.9, 128, 200, 255]);
+  solarize(px, 128);
+  close(px, [0, 100, 127.9, 127, 55, 0]);
+  // Through the op, severity is the share of the range inverted.
+  const ring0 = ring();
+  const op = ring();
+  MIX_OPS.solarize.apply(op, 28, 28, 0.5, new KeyedRng(), scratch28());
+  solarize(ring0, 127.5);
+  assert.deepEqual(op, ring0);
+  // A stroke turns hollow: its brightest pixel goes dark, while its grey
+  // rim (above black, below the threshold) is kept.
+  const before = ring();
+  const core = before.indexOf(Math.max(...before));
+  assert.ok(before[core] > 250 && op[core] < 5, `${op[core]}`);
+  const rim = before.findIndex((v) => v > 20 && v < 120);
+  assert.ok(rim >= 0);
+  assert.equal(op[rim], before[rim]);
+});
+
+Deno.test("barRect: thickness, length, orientation, placement", () => {
+  assert.deepEqual(barRect(28, 28, 4, 1, true, 0, 0.5), {
+    x0: 0,
+    y0: 0,
+    w: 4,
+    h: 28,
+  });
+  // Horizontal, half the side long, at the far corner.
+  assert.deepEqual(barRect(28, 28, 3, 0.5, false, 0.999, 0.999), {
+    x0: 14,
+    y0: 25,
+    w: 14,
+    h: 3,
+  });
+  // Never shorter than 3× its thickness, never longer than the side.
+  assert.deepEqual(barRect(28, 28, 5, 0.1, true, 0, 0), {
+    x0: 0,
+    y0: 0,
+    w: 5,
+    h: 15,
+  });
+  assert.deepEqual(barRect(28, 28, 12, 0.5, true, 0, 0).h, 28);
+  assert.equal(barRect(28, 28, 0.2, 1, false, 0, 0).h, 1); // at least 1
+});
+
+Deno.test("bar_erasing draws one bright elongated bar, both ways", () => {
+  const rng = new KeyedRng();
+  let vertical = 0;
+  for (let i = 0; i < 200; i++) {
+    const px = new Float32Array(28 * 28);
+    MIX_OPS.bar_erasing.apply(px, 28, 28, 0.15, rng.reseed(1, 0, i, 0), {
+      a: new Float32Array(0),
+      b: new Float32Array(0),
+      c: new Float32Array(0),
+    });
+    let x0 = 28, x1 = -1, y0 = 28, y1 = -1, count = 0, fill = -1;
+    for (let p = 0; p < px.length; p++) {
+      if (px[p] === 0) continue;
+      const x = p % 28, y = Math.floor(p / 28);
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
+      count++;
+      if (fill < 0) fill = px[p];
+      assert.equal(px[p], fill, "one flat fill");
+    }
+    const w = x1 - x0 + 1, h = y1 - y0 + 1;
+    assert.equal(count, w * h, "a filled rectangle");
+    assert.equal(Math.min(w, h), 4); // round(0.15 · 28)
+    assert.ok(Math.max(w, h) >= Math.max(14, BAR_MIN_ASPECT * 4));
+    assert.ok(fill >= 255 * BAR_MIN_FILL && fill <= 255, `${fill}`);
+    if (h > w) vertical++;
+  }
+  assert.ok(vertical > 70 && vertical < 130, `${vertical} vertical of 200`);
 });
 
 Deno.test("illumination: offset, plane and spot", () => {

@@ -24,6 +24,8 @@ export const MIX_OP_NAMES = [
   "gamma",
   "illumination",
   "stroke_width",
+  "bar_erasing",
+  "solarize",
 ] as const;
 
 /** One train-time mix operation's name. */
