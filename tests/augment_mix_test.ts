@@ -134,36 +134,51 @@ Deno.test("barRect: thickness, length, orientation, placement", () => {
   assert.equal(barRect(28, 28, 0.2, 1, false, 0, 0).h, 1); // at least 1
 });
 
-Deno.test("bar_erasing draws one bright elongated bar, both ways", () => {
+Deno.test("bar_erasing draws one or two bright elongated bars, both ways", () => {
   const rng = new KeyedRng();
+  const none = {
+    a: new Float32Array(0),
+    b: new Float32Array(0),
+    c: new Float32Array(0),
+  };
+  const counts = [0, 0, 0];
   let vertical = 0;
   for (let i = 0; i < 200; i++) {
     const px = new Float32Array(28 * 28);
-    MIX_OPS.bar_erasing.apply(px, 28, 28, 0.15, rng.reseed(1, 0, i, 0), {
-      a: new Float32Array(0),
-      b: new Float32Array(0),
-      c: new Float32Array(0),
-    });
-    let x0 = 28, x1 = -1, y0 = 28, y1 = -1, count = 0, fill = -1;
-    for (let p = 0; p < px.length; p++) {
-      if (px[p] === 0) continue;
-      const x = p % 28, y = Math.floor(p / 28);
-      x0 = Math.min(x0, x);
-      x1 = Math.max(x1, x);
-      y0 = Math.min(y0, y);
-      y1 = Math.max(y1, y);
-      count++;
-      if (fill < 0) fill = px[p];
-      assert.equal(px[p], fill, "one flat fill");
+    MIX_OPS.bar_erasing.apply(px, 28, 28, 0.15, rng.reseed(1, 0, i, 0), none);
+    // Replay the op's draws: count, then per bar orientation, length,
+    // place and fill.
+    rng.reseed(1, 0, i, 0);
+    const expected = new Float32Array(28 * 28);
+    const bars = rng.nextFloat() < 0.5 ? 1 : 2;
+    counts[bars]++;
+    for (let b = 0; b < bars; b++) {
+      const isVertical = rng.nextFloat() < 0.5;
+      const length = rng.uniform(0.5, 1);
+      const r = barRect(
+        28,
+        28,
+        0.15 * 28,
+        length,
+        isVertical,
+        rng.nextDouble(),
+        rng.nextDouble(),
+      );
+      const fill = 255 * rng.uniform(BAR_MIN_FILL, 1);
+      assert.equal(Math.min(r.w, r.h), 4); // round(0.15 · 28)
+      assert.ok(Math.max(r.w, r.h) >= Math.max(14, BAR_MIN_ASPECT * 4));
+      assert.ok(fill >= 255 * BAR_MIN_FILL && fill <= 255, `${fill}`);
+      if (isVertical) {
+        vertical++;
+        assert.ok(r.h > r.w);
+      }
+      fillRect(expected, 28, 28, r.x0, r.y0, r.w, r.h, fill);
     }
-    const w = x1 - x0 + 1, h = y1 - y0 + 1;
-    assert.equal(count, w * h, "a filled rectangle");
-    assert.equal(Math.min(w, h), 4); // round(0.15 · 28)
-    assert.ok(Math.max(w, h) >= Math.max(14, BAR_MIN_ASPECT * 4));
-    assert.ok(fill >= 255 * BAR_MIN_FILL && fill <= 255, `${fill}`);
-    if (h > w) vertical++;
+    assert.deepEqual(px, expected);
   }
-  assert.ok(vertical > 70 && vertical < 130, `${vertical} vertical of 200`);
+  assert.ok(counts[1] > 70 && counts[2] > 70, `bars: ${counts}`);
+  const total = counts[1] + 2 * counts[2];
+  assert.ok(Math.abs(vertical / total - 0.5) < 0.1, `${vertical}/${total}`);
 });
 
 Deno.test("illumination: offset, plane and spot", () => {

@@ -1,18 +1,18 @@
 /**
  * `bar_erasing`: random erasing (Zhong et al. 2020) with elongated
- * rectangles — aspect ratio 1:3 to 1:10 instead of erasing's 1:3 to 3:1 —
- * and a bright flat fill. A bright bar is the occluder a per-image
+ * rectangles (at least 3:1, up to the full side, where erasing keeps to
+ * 1:3–3:1) and a bright flat fill. A bright bar is the occluder a per-image
  * normalisation is most fragile to: it moves the image's mean and
  * standard deviation far from a plain digit's, so the strokes shrink to
  * a small share of the normalised range (issue #14: MNIST-C's stripe
  * fell to 43 % at reduced scale).
  *
  * Why it is not MNIST-C's stripe: stripe *inverts* (255 − x) two fixed
- * seven-column bands at both sides of every image; a bar *replaces* the
- * pixels under it with one grey (the digit under it is lost, as in any
- * erasing), there is one bar, at a random place, horizontal or vertical,
- * of random length and width. Nor is it zigzag or dotted line, which
- * draw thin one-pixel polylines and dots.
+ * seven-column bands at both sides of every image; bars *replace* the
+ * pixels under them with one grey each (the digit there is lost, as in
+ * any erasing), and there are one or two, each at a random place,
+ * horizontal or vertical, of random length, width and grey. Nor is it
+ * zigzag or dotted line, which draw thin one-pixel polylines and dots.
  *
  * @module
  */
@@ -75,28 +75,34 @@ export function barRect(
 }
 
 /**
- * One bright bar; severity = its thickness as a fraction of the image's
- * side. Orientation is a coin flip, length uniform in [½, 1] of the side
- * (never under 3× the thickness), fill uniform in [½, 1]·255.
+ * One or two bright bars (a coin flip); severity = each bar's thickness
+ * as a fraction of the image's side. Each bar draws its own orientation,
+ * length uniform in [½, 1] of the side (never under 3× the thickness),
+ * place and fill uniform in [½, 1]·255. Two bars move a per-image
+ * normalisation as far as a large bright area does, while neither is
+ * much wider than a stroke-free margin.
  */
 export const BAR_ERASING_OP: MixOp = {
   name: "bar_erasing",
-  severity: "bar thickness as a fraction of the image's side",
+  severity: "thickness of each bar as a fraction of the image's side",
   limits: [0, 0.5],
   apply(pixels, rows, cols, severity, rng) {
-    const vertical = rng.nextFloat() < 0.5;
-    const across = vertical ? cols : rows;
-    const length = rng.uniform(0.5, 1);
-    const r = barRect(
-      rows,
-      cols,
-      severity * across,
-      length,
-      vertical,
-      rng.nextDouble(),
-      rng.nextDouble(),
-    );
-    const fill = 255 * rng.uniform(BAR_MIN_FILL, 1);
-    fillRect(pixels, rows, cols, r.x0, r.y0, r.w, r.h, fill);
+    const bars = rng.nextFloat() < 0.5 ? 1 : 2;
+    for (let b = 0; b < bars; b++) {
+      const vertical = rng.nextFloat() < 0.5;
+      const across = vertical ? cols : rows;
+      const length = rng.uniform(0.5, 1);
+      const r = barRect(
+        rows,
+        cols,
+        severity * across,
+        length,
+        vertical,
+        rng.nextDouble(),
+        rng.nextDouble(),
+      );
+      const fill = 255 * rng.uniform(BAR_MIN_FILL, 1);
+      fillRect(pixels, rows, cols, r.x0, r.y0, r.w, r.h, fill);
+    }
   },
 };
