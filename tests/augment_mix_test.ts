@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import {
   addIllumination,
   applyGamma,
@@ -18,6 +19,7 @@ import {
   MixCorruptor,
   MIXES,
   type MixOpName,
+  raiseRect,
   sampleBeta,
   sampleDirichlet,
   scaleContrast,
@@ -179,6 +181,50 @@ Deno.test("bar_erasing draws one or two bright elongated bars, both ways", () =>
   assert.ok(counts[1] > 70 && counts[2] > 70, `bars: ${counts}`);
   const total = counts[1] + 2 * counts[2];
   assert.ok(Math.abs(vertical / total - 0.5) < 0.1, `${vertical}/${total}`);
+});
+
+Deno.test("raiseRect lifts to at least the value, clipped to the image", () => {
+  const px = new Float32Array([0, 9, 0, 3, 0, 0, 0, 0, 0]);
+  raiseRect(px, 3, 3, 1, 0, 5, 2, 5);
+  close(px, [0, 9, 5, 3, 5, 5, 0, 0, 0]);
+});
+
+Deno.test("backdrop_bar lays one or two bars behind the digit, never darkening", () => {
+  const rng = new KeyedRng();
+  const counts = [0, 0, 0];
+  for (let i = 0; i < 200; i++) {
+    const px = ring();
+    MIX_OPS.backdrop_bar.apply(px, 28, 28, 0.2, rng.reseed(2, 0, i, 0), {
+      a: new Float32Array(0),
+      b: new Float32Array(0),
+      c: new Float32Array(0),
+    });
+    // Replay: the same draws as bar_erasing, then max(pixel, grey).
+    rng.reseed(2, 0, i, 0);
+    const expected = ring();
+    const bars = rng.nextFloat() < 0.5 ? 1 : 2;
+    counts[bars]++;
+    for (let b = 0; b < bars; b++) {
+      const vertical = rng.nextFloat() < 0.5;
+      const length = rng.uniform(0.5, 1);
+      const r = barRect(
+        28,
+        28,
+        0.2 * 28,
+        length,
+        vertical,
+        rng.nextDouble(),
+        rng.nextDouble(),
+      );
+      const grey = 255 * rng.uniform(BAR_MIN_FILL, 1);
+      raiseRect(expected, 28, 28, r.x0, r.y0, r.w, r.h, grey);
+    }
+    assert.deepEqual(px, expected);
+    const before = ring();
+    assert.ok(px.every((v, p) => v >= before[p]), "a backdrop never darkens");
+    assert.ok(px.some((v, p) => v > before[p]), "a bar shows");
+  }
+  assert.ok(counts[1] > 70 && counts[2] > 70, `bars: ${counts}`);
 });
 
 Deno.test("illumination: offset, plane and spot", () => {
@@ -490,4 +536,26 @@ Deno.test("an op's own draws are keyed by epoch too, not only the plan", () => {
   c.apply(a, 42, 0, 5);
   c.apply(b, 42, 1, 5);
   assert.ok(a.some((v, p) => v !== b[p]));
+});
+
+Deno.test("the named mixes draw the same pixels as before bar_erasing, backdrop_bar and solarize existed", () => {
+  // sha256 of 300 ring images through each mix (seed 42, epochs 0–2),
+  // computed at fecd73f, before the three operations were registered:
+  // adding an operation to the list must not change a mix that does not
+  // list it.
+  const expected = {
+    light: "5e422391670123fdc1ed888fce554f486f88b5295c7ec03a2cf1b17990ef0478",
+    augmix: "c8e8cd76757921f640bde63f50cddaab1e6d84d04dc332b556cf97d738a4a6d2",
+    robust: "782556c1aea7ae21c20911a8fde54f244b63330245060d1d26b3818c1c216497",
+  };
+  for (const mix of ["light", "augmix", "robust"] as const) {
+    const c = new MixCorruptor(MIXES[mix], 28, 28);
+    const hash = createHash("sha256");
+    for (let i = 0; i < 300; i++) {
+      const px = ring();
+      c.apply(px, 42, i % 3, i);
+      hash.update(new Uint8Array(px.buffer));
+    }
+    assert.equal(hash.digest("hex"), expected[mix], mix);
+  }
 });

@@ -1,5 +1,5 @@
 /**
- * The train-time corruption mix (issue #14's robust recipe): twelve image
+ * The train-time corruption mix (issue #14's robust recipe): thirteen image
  * operations disjoint from MNIST-C's fifteen corruptions, drawn per image
  * by (seed, epoch, index), alone or AugMix-style. See `mix.ts` for which
  * test corruption each is meant to transfer to, and why.
@@ -28,6 +28,7 @@ export {
 } from "./op.ts";
 export { MIX_OPS } from "./registry.ts";
 export { sampleBeta, sampleDirichlet, sampleGamma } from "./sampling.ts";
+export { raiseRect } from "./backdrop_bar.ts";
 export {
   BAR_MIN_ASPECT,
   BAR_MIN_FILL,

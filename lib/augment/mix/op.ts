@@ -25,6 +25,7 @@ export const MIX_OP_NAMES = [
   "illumination",
   "stroke_width",
   "bar_erasing",
+  "backdrop_bar",
   "solarize",
 ] as const;
 

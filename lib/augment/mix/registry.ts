@@ -5,6 +5,7 @@
  * @module
  */
 
+import { BACKDROP_BAR_OP } from "./backdrop_bar.ts";
 import { BAR_ERASING_OP } from "./bar_erasing.ts";
 import { CONTRAST_OP } from "./contrast.ts";
 import { ELASTIC_OP } from "./elastic.ts";
@@ -32,5 +33,6 @@ export const MIX_OPS: Readonly<Record<MixOpName, MixOp>> = Object.freeze({
   illumination: ILLUMINATION_OP,
   stroke_width: STROKE_WIDTH_OP,
   bar_erasing: BAR_ERASING_OP,
+  backdrop_bar: BACKDROP_BAR_OP,
   solarize: SOLARIZE_OP,
 });
