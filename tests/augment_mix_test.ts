@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import {
   addIllumination,
   applyGamma,
+  BAR_MIN_ASPECT,
+  BAR_MIN_FILL,
+  barRect,
   clip255,
   crossMorphology,
   elasticGridSide,
@@ -15,14 +19,25 @@ import {
   MixCorruptor,
   MIXES,
   type MixOpName,
+  raiseRect,
   sampleBeta,
   sampleDirichlet,
   scaleContrast,
+  solarize,
 } from "../lib/augment/mod.ts";
 import { gaussianBlur } from "../lib/augment/corruptions.ts";
 import { ConfigError, KeyedRng } from "../lib/core/mod.ts";
 import { normal } from "../lib/core/mod.ts";
 import { MNIST_C_NAMES } from "../lib/robustness/catalogue.ts";
+
+function scratch28() {
+  const n = 28 * 28;
+  return {
+    a: new Float32Array(n),
+    b: new Float32Array(n),
+    c: new Float32Array(n),
+  };
+}
 
 /** A 28×28 "digit": a bright ring with a grey rim. */
 function ring(): Float32Array {
@@ -74,6 +89,142 @@ Deno.test("erasing fills the rectangle, clipped to the image", () => {
   const px = new Float32Array(9);
   fillRect(px, 3, 3, 1, 1, 5, 5, 7);
   close(px, [0, 0, 0, 0, 7, 7, 0, 7, 7]);
+});
+
+Deno.test("solarize inverts what is at or above the threshold", () => {
+  const px = new Float32Array([0, 100, 127.9, 128, 200, 255]);
+  solarize(px, 128);
+  close(px, [0, 100, 127.9, 127, 55, 0]);
+  // Through the op, severity is the share of the range inverted.
+  const ring0 = ring();
+  const op = ring();
+  MIX_OPS.solarize.apply(op, 28, 28, 0.5, new KeyedRng(), scratch28());
+  solarize(ring0, 127.5);
+  assert.deepEqual(op, ring0);
+  // A stroke turns hollow: its brightest pixel goes dark, while its grey
+  // rim (above black, below the threshold) is kept.
+  const before = ring();
+  const core = before.indexOf(Math.max(...before));
+  assert.ok(before[core] > 250 && op[core] < 5, `${op[core]}`);
+  const rim = before.findIndex((v) => v > 20 && v < 120);
+  assert.ok(rim >= 0);
+  assert.equal(op[rim], before[rim]);
+});
+
+Deno.test("barRect: thickness, length, orientation, placement", () => {
+  assert.deepEqual(barRect(28, 28, 4, 1, true, 0, 0.5), {
+    x0: 0,
+    y0: 0,
+    w: 4,
+    h: 28,
+  });
+  // Horizontal, half the side long, at the far corner.
+  assert.deepEqual(barRect(28, 28, 3, 0.5, false, 0.999, 0.999), {
+    x0: 14,
+    y0: 25,
+    w: 14,
+    h: 3,
+  });
+  // Never shorter than 3× its thickness, never longer than the side.
+  assert.deepEqual(barRect(28, 28, 5, 0.1, true, 0, 0), {
+    x0: 0,
+    y0: 0,
+    w: 5,
+    h: 15,
+  });
+  assert.deepEqual(barRect(28, 28, 12, 0.5, true, 0, 0).h, 28);
+  assert.equal(barRect(28, 28, 0.2, 1, false, 0, 0).h, 1); // at least 1
+});
+
+Deno.test("bar_erasing draws one or two bright elongated bars, both ways", () => {
+  const rng = new KeyedRng();
+  const none = {
+    a: new Float32Array(0),
+    b: new Float32Array(0),
+    c: new Float32Array(0),
+  };
+  const counts = [0, 0, 0];
+  let vertical = 0;
+  for (let i = 0; i < 200; i++) {
+    const px = new Float32Array(28 * 28);
+    MIX_OPS.bar_erasing.apply(px, 28, 28, 0.15, rng.reseed(1, 0, i, 0), none);
+    // Replay the op's draws: count, then per bar orientation, length,
+    // place and fill.
+    rng.reseed(1, 0, i, 0);
+    const expected = new Float32Array(28 * 28);
+    const bars = rng.nextFloat() < 0.5 ? 1 : 2;
+    counts[bars]++;
+    for (let b = 0; b < bars; b++) {
+      const isVertical = rng.nextFloat() < 0.5;
+      const length = rng.uniform(0.5, 1);
+      const r = barRect(
+        28,
+        28,
+        0.15 * 28,
+        length,
+        isVertical,
+        rng.nextDouble(),
+        rng.nextDouble(),
+      );
+      const fill = 255 * rng.uniform(BAR_MIN_FILL, 1);
+      assert.equal(Math.min(r.w, r.h), 4); // round(0.15 · 28)
+      assert.ok(Math.max(r.w, r.h) >= Math.max(14, BAR_MIN_ASPECT * 4));
+      assert.ok(fill >= 255 * BAR_MIN_FILL && fill <= 255, `${fill}`);
+      if (isVertical) {
+        vertical++;
+        assert.ok(r.h > r.w);
+      }
+      fillRect(expected, 28, 28, r.x0, r.y0, r.w, r.h, fill);
+    }
+    assert.deepEqual(px, expected);
+  }
+  assert.ok(counts[1] > 70 && counts[2] > 70, `bars: ${counts}`);
+  const total = counts[1] + 2 * counts[2];
+  assert.ok(Math.abs(vertical / total - 0.5) < 0.1, `${vertical}/${total}`);
+});
+
+Deno.test("raiseRect lifts to at least the value, clipped to the image", () => {
+  const px = new Float32Array([0, 9, 0, 3, 0, 0, 0, 0, 0]);
+  raiseRect(px, 3, 3, 1, 0, 5, 2, 5);
+  close(px, [0, 9, 5, 3, 5, 5, 0, 0, 0]);
+});
+
+Deno.test("backdrop_bar lays one or two bars behind the digit, never darkening", () => {
+  const rng = new KeyedRng();
+  const counts = [0, 0, 0];
+  for (let i = 0; i < 200; i++) {
+    const px = ring();
+    MIX_OPS.backdrop_bar.apply(px, 28, 28, 0.2, rng.reseed(2, 0, i, 0), {
+      a: new Float32Array(0),
+      b: new Float32Array(0),
+      c: new Float32Array(0),
+    });
+    // Replay: the same draws as bar_erasing, then max(pixel, grey).
+    rng.reseed(2, 0, i, 0);
+    const expected = ring();
+    const bars = rng.nextFloat() < 0.5 ? 1 : 2;
+    counts[bars]++;
+    for (let b = 0; b < bars; b++) {
+      const vertical = rng.nextFloat() < 0.5;
+      const length = rng.uniform(0.5, 1);
+      const r = barRect(
+        28,
+        28,
+        0.2 * 28,
+        length,
+        vertical,
+        rng.nextDouble(),
+        rng.nextDouble(),
+      );
+      const grey = 255 * rng.uniform(BAR_MIN_FILL, 1);
+      raiseRect(expected, 28, 28, r.x0, r.y0, r.w, r.h, grey);
+    }
+    assert.deepEqual(px, expected);
+    const before = ring();
+    assert.ok(px.every((v, p) => v >= before[p]), "a backdrop never darkens");
+    assert.ok(px.some((v, p) => v > before[p]), "a bar shows");
+  }
+  assert.ok(counts[1] > 70 && counts[2] > 70, `bars: ${counts}`);
 });
 
 Deno.test("illumination: offset, plane and spot", () => {
@@ -385,4 +536,26 @@ Deno.test("an op's own draws are keyed by epoch too, not only the plan", () => {
   c.apply(a, 42, 0, 5);
   c.apply(b, 42, 1, 5);
   assert.ok(a.some((v, p) => v !== b[p]));
+});
+
+Deno.test("the named mixes draw the same pixels as before bar_erasing, backdrop_bar and solarize existed", () => {
+  // sha256 of 300 ring images through each mix (seed 42, epochs 0–2),
+  // computed at fecd73f, before the three operations were registered:
+  // adding an operation to the list must not change a mix that does not
+  // list it.
+  const expected = {
+    light: "5e422391670123fdc1ed888fce554f486f88b5295c7ec03a2cf1b17990ef0478",
+    augmix: "c8e8cd76757921f640bde63f50cddaab1e6d84d04dc332b556cf97d738a4a6d2",
+    robust: "782556c1aea7ae21c20911a8fde54f244b63330245060d1d26b3818c1c216497",
+  };
+  for (const mix of ["light", "augmix", "robust"] as const) {
+    const c = new MixCorruptor(MIXES[mix], 28, 28);
+    const hash = createHash("sha256");
+    for (let i = 0; i < 300; i++) {
+      const px = ring();
+      c.apply(px, 42, i % 3, i);
+      hash.update(new Uint8Array(px.buffer));
+    }
+    assert.equal(hash.digest("hex"), expected[mix], mix);
+  }
 });

@@ -26,11 +26,12 @@ import {
   freshSplitId,
 } from "../lib/train/fresh.ts";
 import { resolveMix } from "../lib/train/mix.ts";
+import { MIXES } from "../lib/augment/mix/mod.ts";
 import { MNIST_C_NAMES } from "../lib/robustness/catalogue.ts";
 import { buildCnn, perImageStandardization } from "../lib/train/models.ts";
 import { loadModel, saveModel } from "../lib/train/model_io.ts";
 import { type EpochRecord, holdOut, train } from "../lib/train/train.ts";
-import { runTrainStage } from "../lib/train/stage.ts";
+import { runTrainStage, trainStageParams } from "../lib/train/stage.ts";
 import { recipeFromFlags, trainScript } from "../lib/cli/train.ts";
 import { parseFlags } from "../lib/cli/flags.ts";
 import { canonicalJson, type Json } from "../lib/core/manifest.ts";
@@ -454,4 +455,30 @@ Deno.test("the robust recipes' mix never draws an MNIST-C corruption", () => {
   assert.ok(drawn.size >= 5, `only ${[...drawn].join(", ")} drawn`);
   for (const name of MNIST_C_NAMES) assert.ok(!drawn.has(name), name);
   assert.equal(resolveMix("none", 28, 28), undefined);
+});
+
+Deno.test("a training run's identity holds its mix's settings, not only its name", () => {
+  const params = (recipe: Recipe) =>
+    trainStageParams({ recipe, limit: 100, backend: "cpu" });
+  const robust = params(RECIPES["cnn-robust"]);
+  assert.deepEqual(robust.mix, MIXES.robust);
+  // A retuned robust mix is another run even though the recipe is equal.
+  assert.deepEqual(robust.recipe, params(RECIPES["cnn-robust"]).recipe);
+  const augmentation = { fresh: true as const, preset: "seed" as const };
+  const light = params({
+    ...RECIPES["cnn-robust"],
+    augmentation: { ...augmentation, mix: "light" },
+  });
+  assert.deepEqual(light.mix, MIXES.light);
+  // No mix, no key: the study's manifests keep their params.
+  assert.deepEqual(Object.keys(params(RECIPES.cnn)).sort(), [
+    "backend",
+    "limit",
+    "recipe",
+  ]);
+  const none = params({
+    ...RECIPES["cnn-robust"],
+    augmentation: { ...augmentation, mix: "none" },
+  });
+  assert.equal("mix" in none, false);
 });

@@ -10,6 +10,7 @@
 import { UsageError } from "../core/mod.ts";
 import {
   MIX_NAMES,
+  type MixConfig,
   MixCorruptor,
   MIXES,
   type MixName,
@@ -38,6 +39,21 @@ export function resolveMix(
   return name === "none"
     ? undefined
     : new MixCorruptor(MIXES[name], rows, cols);
+}
+
+/**
+ * The settings of the mix `name`, or undefined for `none` and for a name
+ * that is not a mix. A training run records them with its recipe: the
+ * recipe names its mix, and a retuned mix under the same name must not
+ * pass for the one an old model was trained with.
+ *
+ * ```ts
+ * mixSettings("robust")?.identity; // the share of images left clean
+ * mixSettings("none"); // undefined
+ * ```
+ */
+export function mixSettings(name: string): MixConfig | undefined {
+  return isMixName(name) && name !== "none" ? MIXES[name] : undefined;
 }
 
 function isMixName(name: string): name is MixName {

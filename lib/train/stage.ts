@@ -42,7 +42,7 @@ import {
   type ModelName,
 } from "./models.ts";
 import { saveModel } from "./model_io.ts";
-import { resolveMix } from "./mix.ts";
+import { mixSettings, resolveMix } from "./mix.ts";
 import { type Recipe, type RecipeName, RECIPES } from "./recipes.ts";
 import {
   type BatchProgress,
@@ -297,15 +297,20 @@ export async function runTrainStage(
 
 /**
  * The parameters a training stage records in its manifest (and compares
- * to decide whether it is up to date): the recipe, the limit, the backend.
+ * to decide whether it is up to date): the recipe, the limit, the backend,
+ * and with a corruption mix that mix's settings (the recipe holds only
+ * its name, and a mix retuned under the same name is another run). A
+ * recipe without a mix records no `mix` key, so its params are as before.
  */
 export function trainStageParams(
   options: Pick<TrainStageOptions, "recipe" | "limit" | "backend">,
 ): { [key: string]: Json } {
+  const mix = mixSettings(options.recipe.augmentation?.mix ?? "none");
   return {
     recipe: options.recipe as unknown as Json,
     limit: options.limit ?? null,
     backend: options.backend,
+    ...(mix ? { mix: mix as unknown as Json } : {}),
   };
 }
 

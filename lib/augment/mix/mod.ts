@@ -1,5 +1,5 @@
 /**
- * The train-time corruption mix (issue #14's robust recipe): ten image
+ * The train-time corruption mix (issue #14's robust recipe): thirteen image
  * operations disjoint from MNIST-C's fifteen corruptions, drawn per image
  * by (seed, epoch, index), alone or AugMix-style. See `mix.ts` for which
  * test corruption each is meant to transfer to, and why.
@@ -28,10 +28,18 @@ export {
 } from "./op.ts";
 export { MIX_OPS } from "./registry.ts";
 export { sampleBeta, sampleDirichlet, sampleGamma } from "./sampling.ts";
+export { raiseRect } from "./backdrop_bar.ts";
+export {
+  BAR_MIN_ASPECT,
+  BAR_MIN_FILL,
+  type BarRect,
+  barRect,
+} from "./bar_erasing.ts";
 export { scaleContrast } from "./contrast.ts";
 export { ELASTIC_SPACING, elasticGridSide, elasticWarp } from "./elastic.ts";
 export { fillRect } from "./erasing.ts";
 export { applyGamma } from "./gamma.ts";
 export { addIllumination, type IlluminationField } from "./illumination.ts";
 export { invert } from "./inversion.ts";
+export { solarize } from "./solarize.ts";
 export { crossMorphology } from "./stroke_width.ts";

@@ -24,6 +24,9 @@ export const MIX_OP_NAMES = [
   "gamma",
   "illumination",
   "stroke_width",
+  "bar_erasing",
+  "backdrop_bar",
+  "solarize",
 ] as const;
 
 /** One train-time mix operation's name. */
