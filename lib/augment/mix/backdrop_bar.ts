@@ -22,7 +22,7 @@
  * @module
  */
 
-import { BAR_MIN_FILL, barRect } from "./bar_erasing.ts";
+import { drawBars } from "./bar_erasing.ts";
 import type { MixOp } from "./op.ts";
 
 /**
@@ -67,22 +67,12 @@ export const BACKDROP_BAR_OP: MixOp = {
   severity: "thickness of each bar as a fraction of the image's side",
   limits: [0, 0.5],
   apply(pixels, rows, cols, severity, rng) {
-    const bars = rng.nextFloat() < 0.5 ? 1 : 2;
-    for (let b = 0; b < bars; b++) {
-      const vertical = rng.nextFloat() < 0.5;
-      const across = vertical ? cols : rows;
-      const length = rng.uniform(0.5, 1);
-      const r = barRect(
-        rows,
-        cols,
-        severity * across,
-        length,
-        vertical,
-        rng.nextDouble(),
-        rng.nextDouble(),
-      );
-      const grey = 255 * rng.uniform(BAR_MIN_FILL, 1);
-      raiseRect(pixels, rows, cols, r.x0, r.y0, r.w, r.h, grey);
-    }
+    drawBars(
+      rows,
+      cols,
+      severity,
+      rng,
+      (r, grey) => raiseRect(pixels, rows, cols, r.x0, r.y0, r.w, r.h, grey),
+    );
   },
 };

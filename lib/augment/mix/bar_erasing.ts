@@ -17,6 +17,7 @@
  * @module
  */
 
+import type { KeyedRng } from "../../core/mod.ts";
 import { fillRect } from "./erasing.ts";
 import type { MixOp } from "./op.ts";
 
@@ -75,6 +76,45 @@ export function barRect(
 }
 
 /**
+ * Draw one or two bars (a coin flip), each `severity` of the image's side
+ * thick, with its own orientation, length uniform in [½, 1] of the side,
+ * place, and grey uniform in [{@link BAR_MIN_FILL}, 1]·255, and hand each
+ * to `paint`. Both bar operations draw through this, so they place the
+ * same bars for the same draws and differ only in how a bar is painted.
+ *
+ * ```ts
+ * import { drawBars } from "./bar_erasing.ts";
+ * import { KeyedRng } from "../../core/mod.ts";
+ * const rng = new KeyedRng().reseed(42, 0, 0, 0);
+ * drawBars(28, 28, 0.1, rng, (bar, grey) => console.log(bar, grey));
+ * ```
+ */
+export function drawBars(
+  rows: number,
+  cols: number,
+  severity: number,
+  rng: KeyedRng,
+  paint: (bar: BarRect, grey: number) => void,
+): void {
+  const bars = rng.nextFloat() < 0.5 ? 1 : 2;
+  for (let b = 0; b < bars; b++) {
+    const vertical = rng.nextFloat() < 0.5;
+    const across = vertical ? cols : rows;
+    const length = rng.uniform(0.5, 1);
+    const bar = barRect(
+      rows,
+      cols,
+      severity * across,
+      length,
+      vertical,
+      rng.nextDouble(),
+      rng.nextDouble(),
+    );
+    paint(bar, 255 * rng.uniform(BAR_MIN_FILL, 1));
+  }
+}
+
+/**
  * One or two bright bars (a coin flip); severity = each bar's thickness
  * as a fraction of the image's side. Each bar draws its own orientation,
  * length uniform in [½, 1] of the side (never under 3× the thickness),
@@ -87,22 +127,12 @@ export const BAR_ERASING_OP: MixOp = {
   severity: "thickness of each bar as a fraction of the image's side",
   limits: [0, 0.5],
   apply(pixels, rows, cols, severity, rng) {
-    const bars = rng.nextFloat() < 0.5 ? 1 : 2;
-    for (let b = 0; b < bars; b++) {
-      const vertical = rng.nextFloat() < 0.5;
-      const across = vertical ? cols : rows;
-      const length = rng.uniform(0.5, 1);
-      const r = barRect(
-        rows,
-        cols,
-        severity * across,
-        length,
-        vertical,
-        rng.nextDouble(),
-        rng.nextDouble(),
-      );
-      const fill = 255 * rng.uniform(BAR_MIN_FILL, 1);
-      fillRect(pixels, rows, cols, r.x0, r.y0, r.w, r.h, fill);
-    }
+    drawBars(
+      rows,
+      cols,
+      severity,
+      rng,
+      (r, grey) => fillRect(pixels, rows, cols, r.x0, r.y0, r.w, r.h, grey),
+    );
   },
 };
