@@ -14,6 +14,8 @@ import {
   type Json,
   runStage,
   sha256Text,
+  type StageContext,
+  type StageWork,
   tf,
   writeJsonAtomic,
 } from "../core/mod.ts";
@@ -155,30 +157,17 @@ export async function runTrainStage(
 ): Promise<TrainStageResult> {
   const log = options.onLog ?? (() => {});
   const name = options.name ?? options.model;
-  if (RECIPES[name].model !== options.model) {
-    throw new RangeError(
-      `recipe ${name} trains the ${
-        RECIPES[name].model
-      } model, not ${options.model}`,
-    );
-  }
-  // An unknown or unavailable mix fails now, before any data is read.
-  const mix = options.recipe.augmentation?.mix;
-  if (mix !== undefined) resolveMix(mix, INPUT_SHAPE[0], INPUT_SHAPE[1]);
+  options = await checkedOptions(options, name, log);
   const dir = options.modelDir ?? join(options.dataDir, "models", name);
-  // --resume with no checkpoint is a plain run: an up-to-date model stays so.
-  const saved = join(dir, TRAIN_OUTPUTS.checkpoint);
-  if (options.resume && !(await exists(saved))) {
-    log(
-      `train:${name}: --resume: no checkpoint at ${saved}; nothing to resume, running as without it`,
-    );
-    options = { ...options, resume: false };
-  }
-  const noisyDir = join(options.dataDir, "noisy");
-  const mnistDir = join(options.dataDir, "mnist");
+  const paths: TrainPaths = {
+    name,
+    dir,
+    noisy: join(options.dataDir, "noisy"),
+    mnist: join(options.dataDir, "mnist"),
+    checkpoint: join(dir, TRAIN_OUTPUTS.checkpoint),
+  };
   // Fresh augmentation reads the clean training images too.
   const fresh = options.recipe.augmentation !== undefined;
-  const checkpoint = join(dir, TRAIN_OUTPUTS.checkpoint);
   // The work returns the metrics, or the checkpoint's path when stopped.
   const run = await runStage<ModelMetrics, string>({
     stage: `train:${name}`,
@@ -186,103 +175,16 @@ export async function runTrainStage(
     params: trainStageParams(options),
     upstream: [{
       name: "noisy",
-      dir: noisyDir,
+      dir: paths.noisy,
       task: "deno task augment",
       files: Object.values(NOISY_FILES).flatMap((f) => [f.images, f.labels]),
     }],
-    inputs: mnistStageInputs(mnistDir, fresh ? ["train", "test"] : ["test"]),
+    inputs: mnistStageInputs(
+      paths.mnist,
+      fresh ? ["train", "test"] : ["test"],
+    ),
     rerun: options.resume ? "--resume" : options.force ? "--force" : undefined,
-    work: async ({ reason, params, inputs }) => {
-      log(`train:${name}: training (${reason})`);
-      const fingerprint = await sha256Text(canonicalJson({ params, inputs }));
-
-      // Every split is loaded and checked before the first epoch: a bad or
-      // missing test split must not surface only after hours of training.
-      const [fullTrain, noisyTest, cleanTest, fullClean] = await Promise.all([
-        loadNoisy(noisyDir, "train"),
-        loadNoisy(noisyDir, "test"),
-        loadMnist(mnistDir, "test"),
-        fresh ? loadMnist(mnistDir, "train") : undefined,
-      ]);
-      const backend = await initBackend(options.backend);
-      log(
-        `train:${name}: backend ${backend.name}, tfjs ${backend.tfjs}, ${backend.customKernels.length} custom kernels, matmul ${backend.gemm}`,
-      );
-      const trainSplit = options.limit
-        ? takeFirst(fullTrain, options.limit)
-        : fullTrain;
-      // The noisy split holds MNIST's first images (all, or augment's
-      // --limit); fresh epochs start from the same clean ones.
-      const clean = fullClean && takeFirst(fullClean, trainSplit.count);
-      if (!options.resume && await exists(checkpoint)) {
-        log(
-          `train:${name}: an interrupted run's checkpoint exists; starting over (use --resume to continue it)`,
-        );
-      }
-      const imagesPerEpoch = Math.round(
-        trainSplit.count * (1 - options.recipe.validationSplit),
-      );
-      const result = await train({
-        recipe: options.recipe,
-        data: trainSplit,
-        clean,
-        fingerprint,
-        checkpointPath: checkpoint,
-        resume: options.resume,
-        onBatch: (p) => options.onBatch?.(p, imagesPerEpoch),
-        onEpoch: options.onEpoch,
-        shouldStop: options.shouldStop,
-        workers: options.recipe.replicas,
-        backend: backend.name,
-      });
-      if (result.interrupted) {
-        result.model.dispose();
-        return { status: "stopped", value: checkpoint };
-      }
-
-      options.onEvaluating?.();
-      log(
-        `train:${name}: evaluating on the noisy and clean test splits`,
-      );
-      const tests = await evaluateTests(
-        result.model,
-        options.model,
-        backend.name,
-        noisyTest,
-        cleanTest,
-      );
-      const metrics = modelMetrics(options, backend, result, tests);
-      if (metrics.params !== KERAS_PARAM_COUNTS[options.model]) {
-        log(
-          `warning: ${metrics.params} parameters, Keras has ${
-            KERAS_PARAM_COUNTS[options.model]
-          }`,
-        );
-      }
-      await saveTrainOutputs(dir, result, tests, metrics);
-      result.model.dispose();
-      return {
-        status: "done",
-        outputs: [
-          "model.json",
-          "weights.bin",
-          TRAIN_OUTPUTS.history,
-          TRAIN_OUTPUTS.metrics,
-          TRAIN_OUTPUTS.predictions,
-        ],
-        versions: { tfjs: tf.version.tfjs, backend: backend.name },
-        results: {
-          seed: options.recipe.seed,
-          epochsRun: metrics.epochsRun,
-          bestEpoch: metrics.bestEpoch,
-          noisyTestAccuracy: metrics.test.noisy.accuracy,
-          cleanTestAccuracy: metrics.test.clean.accuracy,
-          trainSeconds: metrics.trainSeconds,
-          imagesPerSecond: metrics.imagesPerSecond,
-        },
-        value: metrics,
-      };
-    },
+    work: (context) => trainAndEvaluate(options, paths, context, log),
   });
   switch (run.status) {
     case "up to date":
@@ -290,9 +192,156 @@ export async function runTrainStage(
     case "stopped":
       return { status: "interrupted", dir, checkpoint: run.value };
     case "done":
-      await Deno.remove(checkpoint).catch(() => {});
+      await Deno.remove(paths.checkpoint).catch(() => {});
       return { status: "trained", dir, metrics: run.value };
   }
+}
+
+/**
+ * The options as the stage runs them: the recipe must train the model it
+ * is named for, its mix must exist (checked before any data is read), and
+ * `--resume` with no checkpoint is a plain run (so an up-to-date model
+ * stays up to date).
+ */
+async function checkedOptions(
+  options: TrainStageOptions,
+  name: RecipeName,
+  log: (line: string) => void,
+): Promise<TrainStageOptions> {
+  if (RECIPES[name].model !== options.model) {
+    throw new RangeError(
+      `recipe ${name} trains the ${
+        RECIPES[name].model
+      } model, not ${options.model}`,
+    );
+  }
+  const mix = options.recipe.augmentation?.mix;
+  if (mix !== undefined) resolveMix(mix, INPUT_SHAPE[0], INPUT_SHAPE[1]);
+  const dir = options.modelDir ?? join(options.dataDir, "models", name);
+  const saved = join(dir, TRAIN_OUTPUTS.checkpoint);
+  if (options.resume && !(await exists(saved))) {
+    log(
+      `train:${name}: --resume: no checkpoint at ${saved}; nothing to resume, running as without it`,
+    );
+    return { ...options, resume: false };
+  }
+  return options;
+}
+
+/** Where a training stage reads and writes. */
+interface TrainPaths {
+  /** The recipe's name (`cnn`, `cnn-robust`…), in log lines. */
+  name: RecipeName;
+  /** The model's folder. */
+  dir: string;
+  /** The noisy dataset's folder. */
+  noisy: string;
+  /** The clean MNIST folder. */
+  mnist: string;
+  /** The checkpoint an interrupted run leaves. */
+  checkpoint: string;
+}
+
+/**
+ * The stage's work: load and check every split, train (from the
+ * checkpoint when resuming), evaluate on the noisy and clean test splits,
+ * and save the model with its history, metrics and predictions.
+ */
+async function trainAndEvaluate(
+  options: TrainStageOptions,
+  paths: TrainPaths,
+  { reason, params, inputs }: StageContext,
+  log: (line: string) => void,
+): Promise<StageWork<ModelMetrics, string>> {
+  const { name, checkpoint } = paths;
+  log(`train:${name}: training (${reason})`);
+  const fingerprint = await sha256Text(canonicalJson({ params, inputs }));
+
+  // Every split is loaded and checked before the first epoch: a bad or
+  // missing test split must not surface only after hours of training.
+  const fresh = options.recipe.augmentation !== undefined;
+  const [fullTrain, noisyTest, cleanTest, fullClean] = await Promise.all([
+    loadNoisy(paths.noisy, "train"),
+    loadNoisy(paths.noisy, "test"),
+    loadMnist(paths.mnist, "test"),
+    fresh ? loadMnist(paths.mnist, "train") : undefined,
+  ]);
+  const backend = await initBackend(options.backend);
+  log(
+    `train:${name}: backend ${backend.name}, tfjs ${backend.tfjs}, ${backend.customKernels.length} custom kernels, matmul ${backend.gemm}`,
+  );
+  const trainSplit = options.limit
+    ? takeFirst(fullTrain, options.limit)
+    : fullTrain;
+  // The noisy split holds MNIST's first images (all, or augment's
+  // --limit); fresh epochs start from the same clean ones.
+  const clean = fullClean && takeFirst(fullClean, trainSplit.count);
+  if (!options.resume && await exists(checkpoint)) {
+    log(
+      `train:${name}: an interrupted run's checkpoint exists; starting over (use --resume to continue it)`,
+    );
+  }
+  const imagesPerEpoch = Math.round(
+    trainSplit.count * (1 - options.recipe.validationSplit),
+  );
+  const result = await train({
+    recipe: options.recipe,
+    data: trainSplit,
+    clean,
+    fingerprint,
+    checkpointPath: checkpoint,
+    resume: options.resume,
+    onBatch: (p) => options.onBatch?.(p, imagesPerEpoch),
+    onEpoch: options.onEpoch,
+    shouldStop: options.shouldStop,
+    workers: options.recipe.replicas,
+    backend: backend.name,
+  });
+  if (result.interrupted) {
+    result.model.dispose();
+    return { status: "stopped", value: checkpoint };
+  }
+
+  options.onEvaluating?.();
+  log(`train:${name}: evaluating on the noisy and clean test splits`);
+  const tests = await evaluateTests(
+    result.model,
+    options.model,
+    backend.name,
+    noisyTest,
+    cleanTest,
+  );
+  const metrics = modelMetrics(options, backend, result, tests);
+  if (metrics.params !== KERAS_PARAM_COUNTS[options.model]) {
+    log(
+      `warning: ${metrics.params} parameters, Keras has ${
+        KERAS_PARAM_COUNTS[options.model]
+      }`,
+    );
+  }
+  await saveTrainOutputs(paths.dir, result, tests, metrics);
+  result.model.dispose();
+  return {
+    status: "done",
+    outputs: [
+      "model.json",
+      "weights.bin",
+      TRAIN_OUTPUTS.history,
+      TRAIN_OUTPUTS.metrics,
+      TRAIN_OUTPUTS.predictions,
+    ],
+    versions: { tfjs: tf.version.tfjs, backend: backend.name },
+    results: {
+      seed: options.recipe.seed,
+      epochsRun: metrics.epochsRun,
+      bestEpoch: metrics.bestEpoch,
+      noisyTestAccuracy: metrics.test.noisy.accuracy,
+      cleanTestAccuracy: metrics.test.clean.accuracy,
+      trainSeconds: metrics.trainSeconds,
+      imagesPerSecond: metrics.imagesPerSecond,
+    },
+    value: metrics,
+  };
 }
 
 /**
