@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   afterEpoch,
   type CallbackState,
+  cosineRate,
   initialCallbackState,
   reducePlateau,
   trackBest,
@@ -158,4 +159,37 @@ Deno.test("afterEpoch: a worked run of the CNN recipe's callbacks", () => {
     ...initialCallbackState(1e-3),
     best: { valLoss: 0.5, epoch: 1 },
   });
+});
+
+Deno.test("cosineRate: full rate first, half way at the middle, minLr one past the end", () => {
+  const cos = { minLr: 1e-5 };
+  assert.equal(cosineRate(0, 30, 1e-3, cos), 1e-3);
+  // (1e-3 + 1e-5) / 2 at epoch 15 of 30; cos(π/2) is 6e-17, not 0.
+  assert.ok(Math.abs(cosineRate(15, 30, 1e-3, cos) - 5.05e-4) < 1e-15);
+  // Epoch 10 of 30: 1e-5 + 0.99e-3 · (1 + cos(π/3)) / 2 = 1e-5 + 0.7425e-3.
+  assert.ok(Math.abs(cosineRate(10, 30, 1e-3, cos) - 7.525e-4) < 1e-15);
+  assert.ok(Math.abs(cosineRate(30, 30, 1e-3, cos) - 1e-5) < 1e-18);
+  assert.ok(Math.abs(cosineRate(45, 30, 1e-3, cos) - 1e-5) < 1e-18);
+});
+
+Deno.test("afterEpoch with the cosine schedule: the rate follows the epoch, not the loss; early stopping still acts", () => {
+  const recipe = RECIPES["cnn-robust"];
+  assert.equal(recipe.reduceLrOnPlateau, undefined);
+  let state = initialCallbackState(recipe.learningRate);
+  // Rising losses would make the plateau schedule halve the rate at epoch
+  // 3; the cosine one takes it from its curve at every epoch.
+  for (const [i, loss] of [0.5, 0.6, 0.7, 0.8].entries()) {
+    state = afterEpoch(state, i + 1, loss, recipe).state;
+    assert.equal(
+      state.lr,
+      cosineRate(i + 1, recipe.epochs, recipe.learningRate, { minLr: 1e-5 }),
+      `after epoch ${i + 1}`,
+    );
+  }
+  assert.equal(state.plateau.wait, 0);
+  assert.equal(state.earlyWait, 3);
+  state = afterEpoch(state, 5, 0.9, recipe).state;
+  assert.equal(state.stopped, false);
+  state = afterEpoch(state, 6, 0.9, recipe).state;
+  assert.equal(state.stopped, true);
 });

@@ -281,13 +281,14 @@ Deno.test("the study's recipes keep their exact JSON (their manifests' identity)
   }
 });
 
-Deno.test("the robust recipes: the study's architecture and schedule, fresh epochs, per-image inputs; flags switch each off", () => {
+Deno.test("the robust recipes: the study's architecture, fresh epochs, per-image inputs, a cosine schedule; flags switch each off", () => {
   for (const model of ["dense", "cnn"] as const) {
     const robust = RECIPES[`${model}-robust`];
-    const { augmentation, inputs, ...rest } = robust;
-    const { inputs: _, ...study } = RECIPES[model];
+    const { augmentation, inputs, cosineDecay, ...rest } = robust;
+    const { inputs: _, reduceLrOnPlateau: __, ...study } = RECIPES[model];
     assert.deepEqual(rest, study);
     assert.equal(inputs, "per-image");
+    assert.deepEqual(cosineDecay, { minLr: 1e-5 });
     assert.deepEqual(augmentation, {
       fresh: true,
       preset: "seed",
@@ -309,6 +310,18 @@ Deno.test("the robust recipes: the study's architecture and schedule, fresh epoc
       "standardized",
     );
     assert.deepEqual(parse("--augment", "fresh").augmentation, FRESH);
+    // --schedule swaps the schedule and leaves exactly one (or none).
+    const plateau = parse("--recipe", "robust", "--schedule", "plateau");
+    assert.equal(plateau.cosineDecay, undefined);
+    assert.deepEqual(plateau.reduceLrOnPlateau, RECIPES.cnn.reduceLrOnPlateau);
+    const none = parse("--schedule", "none");
+    assert.equal(none.reduceLrOnPlateau, undefined);
+    assert.equal(none.cosineDecay, undefined);
+    // Without the flag a study recipe is its JSON, key order included.
+    assert.equal(
+      JSON.stringify(parse()),
+      JSON.stringify({ ...RECIPES[model], replicas: RECIPES[model].replicas }),
+    );
     assert.throws(() => parse("--mix", "none"), UsageError);
     assert.throws(
       () => parse("--recipe", "robust", "--mix", "fog"),

@@ -25,6 +25,10 @@ import {
   recipeName,
   RECIPES,
   runTrainStage,
+  SCHEDULE_NAMES,
+  type ScheduleName,
+  scheduleName,
+  withSchedule,
 } from "../train/mod.ts";
 import { DEFAULT_PRESET, MIX_NAMES } from "../augment/mod.ts";
 import { KeyedProgress, logLine, UsageError } from "../core/mod.ts";
@@ -94,6 +98,15 @@ identity).`,
         valueName: "RATE",
         description: "initial learning rate",
         default: recipe.learningRate,
+      },
+      schedule: {
+        type: "choice",
+        choices: SCHEDULE_NAMES,
+        valueName: "NAME",
+        description:
+          `learning-rate schedule: plateau (halve after 3 epochs without a lower validation loss), cosine (a half cosine down to 1e-5 over --epochs) or none; default: study ${
+            scheduleName(recipe)
+          }, robust ${scheduleName(robust)}`,
       },
       seed: seedFlag(
         recipe.seed,
@@ -185,16 +198,24 @@ function augmentationFromFlags(
 }
 
 /**
+ * `recipe` with the schedule `--schedule` names, or as it is without the
+ * flag (so a study recipe's JSON, key order included, is unchanged).
+ */
+function scheduled(recipe: Recipe, name: ScheduleName | undefined): Recipe {
+  if (name === undefined) return recipe;
+  const { reduceLrOnPlateau: _, cosineDecay: __, ...rest } = recipe;
+  return { ...rest, ...withSchedule(name) };
+}
+
+/**
  * The recipe a training script's flags ask for: the named recipe with the
  * flags laid over it. A study recipe without augmentation flags keeps no
  * `augmentation` key at all, so its JSON (and its manifest) is unchanged.
  */
 export function recipeFromFlags(model: ModelName, flags: TrainFlags): Recipe {
-  const { augmentation: _, ...base } = RECIPES[recipeName(model, flags.recipe)];
-  const augmentation = augmentationFromFlags(
-    RECIPES[recipeName(model, flags.recipe)],
-    flags,
-  );
+  const named = RECIPES[recipeName(model, flags.recipe)];
+  const { augmentation: _, ...base } = scheduled(named, flags.schedule);
+  const augmentation = augmentationFromFlags(named, flags);
   return {
     ...base,
     epochs: flags.epochs,

@@ -1,14 +1,19 @@
 /**
  * The end-of-epoch callbacks, as pure functions of (state, validation
  * loss, settings) → new state: Keras' best-epoch tracking with early
- * stopping (`min_delta` 0) and reduce-LR-on-plateau. Nothing here touches a
+ * stopping (`min_delta` 0), reduce-LR-on-plateau and the cosine schedule. Nothing here touches a
  * model or an optimizer; the loop applies the decisions (copy the best
  * weights, set the new rate). Their state is saved in each checkpoint.
  *
  * @module
  */
 
-import type { EarlyStopping, Recipe, ReduceLrOnPlateau } from "./recipes.ts";
+import type {
+  CosineDecay,
+  EarlyStopping,
+  Recipe,
+  ReduceLrOnPlateau,
+} from "./recipes.ts";
 
 /** What the callbacks carry from one epoch to the next. */
 export interface CallbackState {
@@ -111,6 +116,28 @@ export function reducePlateau(
   return { lr, plateau: { best: state.plateau.best, wait: 0 } };
 }
 
+/**
+ * The cosine schedule's rate for epoch `epoch` (0-based) of `epochs`,
+ * starting from `learningRate`: a half cosine from `learningRate` at
+ * epoch 0 towards `settings.minLr` (reached at epoch `epochs`, one past the
+ * last).
+ *
+ * ```ts
+ * cosineRate(0, 30, 1e-3, { minLr: 1e-5 }); // 1e-3
+ * cosineRate(15, 30, 1e-3, { minLr: 1e-5 }); // 5.05e-4, half way
+ * ```
+ */
+export function cosineRate(
+  epoch: number,
+  epochs: number,
+  learningRate: number,
+  settings: CosineDecay,
+): number {
+  const progress = Math.min(epoch / epochs, 1);
+  return settings.minLr +
+    (learningRate - settings.minLr) * (1 + Math.cos(Math.PI * progress)) / 2;
+}
+
 /** What the loop does after an epoch: the new state, and whether to copy. */
 export interface EpochDecision {
   /** The callbacks' state for the next epoch. */
@@ -120,14 +147,23 @@ export interface EpochDecision {
 }
 
 /**
- * Run both callbacks on epoch `epoch` (1-based) and its validation loss,
- * with the recipe's settings.
+ * Run the callbacks on epoch `epoch` (1-based) and its validation loss,
+ * with the recipe's settings. A cosine schedule sets the next epoch's rate
+ * by its index alone (`recipe.epochs` is the run's length, so `--epochs`
+ * shortens the whole curve).
  */
 export function afterEpoch(
   state: CallbackState,
   epoch: number,
   valLoss: number,
-  recipe: Pick<Recipe, "earlyStopping" | "reduceLrOnPlateau">,
+  recipe: Pick<
+    Recipe,
+    | "earlyStopping"
+    | "reduceLrOnPlateau"
+    | "cosineDecay"
+    | "learningRate"
+    | "epochs"
+  >,
 ): EpochDecision {
   const { improved, ...early } = trackBest(
     state,
@@ -140,8 +176,11 @@ export function afterEpoch(
     valLoss,
     recipe.reduceLrOnPlateau,
   );
+  const next = recipe.cosineDecay
+    ? cosineRate(epoch, recipe.epochs, recipe.learningRate, recipe.cosineDecay)
+    : lr;
   return {
-    state: { ...early, lr, plateau },
+    state: { ...early, lr: next, plateau },
     keepWeights: improved && recipe.earlyStopping?.restoreBestWeights === true,
   };
 }

@@ -215,6 +215,11 @@ async function checkedOptions(
       } model, not ${options.model}`,
     );
   }
+  if (options.recipe.cosineDecay && options.recipe.reduceLrOnPlateau) {
+    throw new RangeError(
+      `recipe ${name} sets both cosineDecay and reduceLrOnPlateau; keep one learning-rate schedule`,
+    );
+  }
   const mix = options.recipe.augmentation?.mix;
   if (mix !== undefined) resolveMix(mix, INPUT_SHAPE[0], INPUT_SHAPE[1]);
   const dir = options.modelDir ?? join(options.dataDir, "models", name);
