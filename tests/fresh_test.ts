@@ -24,6 +24,7 @@ import {
   FreshEpochs,
   type FreshSource,
   freshSplitId,
+  uprightImages,
 } from "../lib/train/fresh.ts";
 import { resolveMix } from "../lib/train/mix.ts";
 import { MIXES } from "../lib/augment/mix/mod.ts";
@@ -101,6 +102,48 @@ Deno.test("fresh epochs: an image depends on its MNIST index only, not on its ne
   const part = freshEpochImages(source([15, 12], picked), 3);
   assert.deepEqual(image(part, 0), image(full, 5));
   assert.deepEqual(image(part, 1), image(full, 2));
+});
+
+Deno.test("fresh epochs with an upright share: drawn images stay the clean digit, the others are as without it, keyed per epoch", () => {
+  const indices = Array.from({ length: 400 }, (_, i) => 100 + i);
+  const images = barImages(400);
+  const plain = freshEpochImages(source(indices, images), 2);
+  const src = {
+    ...source(indices, images),
+    augmentation: { ...FRESH, upright: 0.3 },
+  };
+  const made = freshEpochImages(src, 2);
+  const upright = uprightImages(Int32Array.from(indices), 42, 2, 0.3);
+  let kept = 0;
+  for (let j = 0; j < 400; j++) {
+    if (upright[j]) {
+      kept++;
+      assert.deepEqual(image(made, j), image(images, j), `image ${j}`);
+    } else {
+      // Not drawn: the same bytes as with no upright share at all.
+      assert.deepEqual(image(made, j), image(plain, j), `image ${j}`);
+    }
+  }
+  // Binomial(400, 0.3): 120 ± 9.2; within four standard deviations.
+  assert.ok(Math.abs(kept - 120) < 37, `${kept} upright`);
+  // Another epoch draws other images; the same epoch the same ones.
+  assert.notDeepEqual(
+    uprightImages(Int32Array.from(indices), 42, 3, 0.3),
+    upright,
+  );
+  assert.deepEqual(freshEpochImages(src, 2), made);
+  // The mix still applies to upright images (robust corrupts three in four).
+  const inverted = freshEpochImages(
+    { ...src, augmentation: { ...FRESH, upright: 0.99, mix: "robust" } },
+    2,
+  );
+  assert.notDeepEqual(
+    inverted,
+    freshEpochImages(
+      { ...src, augmentation: { ...FRESH, upright: 0.99 } },
+      2,
+    ),
+  );
 });
 
 Deno.test("fresh epochs never repeat the fixed noisy copies' draws (split ids 0 and 1)", () => {

@@ -77,6 +77,16 @@ identity).`,
         description:
           `corruption mix after the transform, with fresh augmentation (robust's default: ${robust.augmentation?.mix}; else none)`,
       },
+      upright: {
+        type: "number",
+        min: 0,
+        max: 0.99,
+        valueName: "SHARE",
+        description:
+          `share of fresh images left out of the transform (clean upright digits; the mix still applies); default: robust ${
+            robust.augmentation?.upright ?? 0
+          }, else 0`,
+      },
       epochs: {
         type: "int",
         min: 1,
@@ -170,7 +180,9 @@ export function epochLine(e: EpochRecord, epochs: number): string {
 }
 
 function formatRate(rate: number): string {
-  return rate.toExponential().replace(/\.?0+e/, "e").replace("e+", "e");
+  // Three significant digits: a cosine schedule's rates are not round.
+  return Number(rate.toPrecision(3)).toExponential().replace(/\.?0+e/, "e")
+    .replace("e+", "e");
 }
 
 /**
@@ -183,18 +195,21 @@ function augmentationFromFlags(
 ): FreshAugmentation | undefined {
   const mode = flags.augment ?? (base.augmentation ? "fresh" : "fixed");
   if (mode === "fixed") {
-    if (flags.mix !== undefined) {
-      throw new UsageError(
-        "--mix applies to fresh augmentation only: drop --mix or add --augment fresh",
-      );
+    for (const flag of ["mix", "upright"] as const) {
+      if (flags[flag] !== undefined) {
+        throw new UsageError(
+          `--${flag} applies to fresh augmentation only: drop --${flag} or add --augment fresh`,
+        );
+      }
     }
     return undefined;
   }
-  const augmentation = base.augmentation ??
+  const { upright: _, ...augmentation } = base.augmentation ??
     { fresh: true, preset: DEFAULT_PRESET, mix: "none" };
-  return flags.mix === undefined
-    ? augmentation
-    : { ...augmentation, mix: flags.mix };
+  const mix = flags.mix ?? augmentation.mix;
+  // An upright share of 0 is the key's absence, so it names the same run.
+  const upright = flags.upright ?? base.augmentation?.upright ?? 0;
+  return { ...augmentation, mix, ...(upright > 0 ? { upright } : {}) };
 }
 
 /**

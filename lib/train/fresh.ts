@@ -12,7 +12,7 @@
  * @module
  */
 
-import { NoisyMnistError, WorkerChannel } from "../core/mod.ts";
+import { KeyedRng, NoisyMnistError, WorkerChannel } from "../core/mod.ts";
 import { augmentImages, PRESETS } from "../augment/mod.ts";
 import type { FreshAugmentation } from "./recipes.ts";
 import { resolveMix } from "./mix.ts";
@@ -36,6 +36,38 @@ export function freshSplitId(epoch: number): number {
     throw new RangeError(`epoch must be a non-negative integer: ${epoch}`);
   }
   return FRESH_SPLIT_BASE + epoch;
+}
+
+/**
+ * The generator stream of (seed, freshSplitId(e), i) that decides whether
+ * image `i` stays upright; the transform uses streams 0–3 of the same key.
+ */
+export const UPRIGHT_STREAM = 4;
+
+/**
+ * Which of an epoch's images stay upright (skip the transform): image `j`
+ * when the uniform draw keyed by (seed, freshSplitId(epoch), indices[j],
+ * {@link UPRIGHT_STREAM}) is below `share`.
+ *
+ * ```ts
+ * uprightImages(Int32Array.of(1, 2, 3), 42, 0, 0); // Uint8Array [0, 0, 0]
+ * ```
+ */
+export function uprightImages(
+  indices: Int32Array,
+  seed: number,
+  epoch: number,
+  share: number,
+): Uint8Array {
+  const upright = new Uint8Array(indices.length);
+  if (share <= 0) return upright;
+  const rng = new KeyedRng();
+  const split = freshSplitId(epoch);
+  for (let j = 0; j < indices.length; j++) {
+    rng.reseed(seed, split, indices[j], UPRIGHT_STREAM);
+    upright[j] = rng.nextDouble() < share ? 1 : 0;
+  }
+  return upright;
 }
 
 /** The clean images an epoch is made from, and how. */
@@ -84,17 +116,45 @@ export function freshEpochImages(
     );
   }
   const mix = resolveMix(augmentation.mix, rows, cols);
-  return augmentImages({
-    images,
-    count: indices.length,
-    rows,
-    cols,
-    config: PRESETS[augmentation.preset],
-    seed,
-    split: freshSplitId(epoch),
+  const corrupt = mix &&
+    ((pixels: Float32Array, index: number) =>
+      mix.apply(pixels, seed, epoch, index));
+  const upright = uprightImages(
     indices,
-    corrupt: mix && ((pixels, index) => mix.apply(pixels, seed, epoch, index)),
-  });
+    seed,
+    epoch,
+    augmentation.upright ?? 0,
+  );
+  // Two passes, the transformed images and the upright ones (through the
+  // identity preset, so they get the same corruption hook), scattered back
+  // into training order.
+  const out = new Uint8Array(indices.length * size);
+  for (const keep of [0, 1]) {
+    const positions: number[] = [];
+    for (let j = 0; j < indices.length; j++) {
+      if (upright[j] === keep) positions.push(j);
+    }
+    if (positions.length === 0) continue;
+    const part = new Uint8Array(positions.length * size);
+    positions.forEach((j, p) =>
+      part.set(images.subarray(j * size, (j + 1) * size), p * size)
+    );
+    const made = augmentImages({
+      images: part,
+      count: positions.length,
+      rows,
+      cols,
+      config: PRESETS[keep ? "none" : augmentation.preset],
+      seed,
+      split: freshSplitId(epoch),
+      indices: Int32Array.from(positions, (j) => indices[j]),
+      corrupt,
+    });
+    positions.forEach((j, p) =>
+      out.set(made.subarray(p * size, (p + 1) * size), j * size)
+    );
+  }
+  return out;
 }
 
 /** Fresh augmentation failed (in its Worker or here). */

@@ -110,6 +110,14 @@ export interface FreshAugmentation {
   preset: PresetName;
   /** The corruption mix applied after it, by name (`none`: no corruption). */
   mix: string;
+  /**
+   * Share of each epoch's images, in [0, 1), left out of the transform:
+   * the clean upright digit (the mix still applies). Absent: 0, every
+   * image transformed. Clean MNIST and MNIST-C are upright digits, which
+   * the transform's ±72° rotations and reflected borders otherwise never
+   * show as they are.
+   */
+  upright?: number;
 }
 
 /** Everything that decides how a model is trained. */
