@@ -336,6 +336,7 @@ Deno.test("the robust recipes: the study's architecture, fresh epochs, per-image
       fresh: true,
       preset: "seed",
       mix: "robust",
+      upright: 0.2,
     });
     const parse = (...args: string[]) =>
       recipeFromFlags(model, parseFlags(args, trainScript(model))!);

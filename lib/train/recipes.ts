@@ -264,7 +264,11 @@ const STUDY_RECIPES: Readonly<Record<ModelName, Recipe>> = {
 /**
  * A robust recipe from a study recipe: the same architecture, optimizer,
  * batch size, epoch ceiling and early stopping, trained on fresh images
- * every epoch (the study's transform, then a corruption mix), with each
+ * every epoch (the study's transform, then a corruption mix; a fifth of
+ * the images skip the transform and stay upright, as clean MNIST and
+ * MNIST-C digits are — at reduced scale that lifted the MNIST-C mean
+ * 84 → 92 % and clean accuracy 94 → 98 % for 1.2 points of noisy
+ * accuracy, README "The robust recipe, measured"), with each
  * image standardised by its own mean and std — which removes the
  * brightness offsets and contrast changes that cost the study's nets most
  * — and with the rate annealed on a half cosine instead of halved on
@@ -277,7 +281,7 @@ function robustRecipe(study: Recipe): Recipe {
   return {
     ...rest,
     inputs: "per-image",
-    augmentation: { fresh: true, preset: "seed", mix: "robust" },
+    augmentation: { fresh: true, preset: "seed", mix: "robust", upright: 0.2 },
     ...withSchedule("cosine"),
   };
 }
