@@ -124,6 +124,35 @@ Deno.test({
         }),
         /other parameters/,
       );
+      // "if-current" (the study's) sets it aside and trains from scratch:
+      // the same run as a straight one with that fingerprint, and says so.
+      const lines: string[] = [];
+      const over = await train({
+        recipe,
+        data,
+        fingerprint: "other",
+        checkpointPath,
+        resume: "if-current",
+        onLog: (line) => lines.push(line),
+      });
+      assert.deepEqual(numbers(over.history), numbers(straight.history));
+      over.model.dispose();
+      assert.equal(lines.length, 1);
+      assert.match(lines[0], /another run's.*starting over/);
+      // Its own checkpoint it resumes, silently
+      lines.length = 0;
+      const own = await train({
+        recipe,
+        data,
+        fingerprint: "other",
+        checkpointPath,
+        resume: "if-current",
+        onLog: (line) => lines.push(line),
+      });
+      // (the checkpoint is of the finished run: nothing left to train).
+      assert.deepEqual(numbers(own.history), numbers(straight.history));
+      assert.deepEqual(lines, []);
+      own.model.dispose();
     });
   },
 });

@@ -7,8 +7,6 @@
  * @module
  */
 
-import { join } from "node:path";
-import { exists } from "../core/mod.ts";
 import {
   type BatchProgress,
   type EpochRecord,
@@ -109,8 +107,9 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
         modelDir: dir,
         limit,
         backend,
-        // An interrupted run continues from its checkpoint.
-        resume: await exists(join(dir, TRAIN_OUTPUTS.checkpoint)),
+        // An interrupted run continues from its checkpoint; one left by a
+        // run whose recipe or inputs have changed since is set aside.
+        resume: "if-current",
         onLog: (line) =>
           options.onLog?.(line.replace(/^train:\S+/, `study ${runLabel(run)}`)),
         onBatch: (p, n) => options.onBatch?.(run, p, n),

@@ -124,8 +124,11 @@ export interface TrainStageOptions {
   limit?: number;
   /** Backend to use (`auto`: the fastest that works). */
   backend: BackendName | "auto";
-  /** Continue an interrupted run from its checkpoint. */
-  resume?: boolean;
+  /**
+   * Continue an interrupted run from its checkpoint (`"if-current"`: only
+   * if it is this run's, else start over; see `TrainOptions.resume`).
+   */
+  resume?: boolean | "if-current";
   /** Retrain even if up to date. */
   force?: boolean;
   /** Progress within an epoch. */
@@ -183,7 +186,11 @@ export async function runTrainStage(
       paths.mnist,
       fresh ? ["train", "test"] : ["test"],
     ),
-    rerun: options.resume ? "--resume" : options.force ? "--force" : undefined,
+    rerun: options.resume === true
+      ? "--resume"
+      : options.force
+      ? "--force"
+      : undefined,
     work: (context) => trainAndEvaluate(options, paths, context, log),
   });
   switch (run.status) {
@@ -224,7 +231,7 @@ async function checkedOptions(
   if (mix !== undefined) resolveMix(mix, INPUT_SHAPE[0], INPUT_SHAPE[1]);
   const dir = options.modelDir ?? join(options.dataDir, "models", name);
   const saved = join(dir, TRAIN_OUTPUTS.checkpoint);
-  if (options.resume && !(await exists(saved))) {
+  if (options.resume === true && !(await exists(saved))) {
     log(
       `train:${name}: --resume: no checkpoint at ${saved}; nothing to resume, running as without it`,
     );
@@ -296,6 +303,7 @@ async function trainAndEvaluate(
     fingerprint,
     checkpointPath: checkpoint,
     resume: options.resume,
+    onLog: log,
     onBatch: (p) => options.onBatch?.(p, imagesPerEpoch),
     onEpoch: options.onEpoch,
     shouldStop: options.shouldStop,

@@ -98,8 +98,16 @@ export interface TrainOptions {
   fingerprint: string;
   /** Where to keep the checkpoint; none when absent. */
   checkpointPath?: string;
-  /** Continue from the checkpoint if there is one. */
-  resume?: boolean;
+  /**
+   * Continue from the checkpoint if there is one. `true` refuses a
+   * checkpoint of another run (other parameters or inputs);
+   * `"if-current"` starts over from it instead, saying so through `onLog`
+   * (the study, whose runs resume by themselves and may have changed
+   * recipe since they were stopped).
+   */
+  resume?: boolean | "if-current";
+  /** Told when a stale checkpoint is set aside (`resume: "if-current"`). */
+  onLog?: (line: string) => void;
   /** Called after every batch. */
   onBatch?: (progress: BatchProgress) => void;
   /** Called after every epoch. */
@@ -375,6 +383,12 @@ async function restoreOrStart(
     & { optimizerNames: string[] };
   if (saved.fingerprint !== options.fingerprint) {
     disposeAll(Object.values(checkpoint.groups).flat());
+    if (options.resume === "if-current") {
+      options.onLog?.(
+        `${path} is another run's (its parameters or inputs have changed); starting over`,
+      );
+      return { state: freshState(options.fingerprint, options.recipe) };
+    }
     throw new ResumeError(
       `${path} was made with other parameters or inputs; drop --resume (or use --force) to start over`,
     );
