@@ -303,7 +303,7 @@ async function trainAndEvaluate(
     fingerprint,
     checkpointPath: checkpoint,
     resume: options.resume,
-    onLog: log,
+    onLog: (line) => log(`train:${name}: ${line}`),
     onBatch: (p) => options.onBatch?.(p, imagesPerEpoch),
     onEpoch: options.onEpoch,
     shouldStop: options.shouldStop,
