@@ -13,7 +13,6 @@ import {
   type Recipe,
   RECIPES,
   runTrainStage,
-  TRAIN_OUTPUTS,
   trainStageParams,
 } from "../train/mod.ts";
 import { isCollectedRunCurrent } from "./current.ts";
