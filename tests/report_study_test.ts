@@ -87,6 +87,11 @@ Deno.test(
         md,
         /\*\*cnn\*\* over 3 seed\(s\): \*\*97\.10 ± 0\.50 %\*\*/,
       );
+      // Each pair's differences on all three metrics, in one sentence.
+      assert.match(
+        md,
+        /dense − cnn, paired by seed: noisy test −15\.10 pp \(95 % t-interval [^)]+\), clean test −15\.10 pp \([^)]+\), MNIST-C mean −15\.10 pp \([^)]+\)\./,
+      );
       for (const metric of ["noisy", "clean", "mnistC"]) {
         assert.match(html, new RegExp(`data-chart="study-${metric}"`));
         await Deno.stat(join(dir, "report", "figures", `study-${metric}.svg`));
