@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { AugmentConfig, Param } from "./config.ts";
+import { type AugmentConfig, type Param, PRESETS } from "./config.ts";
 import {
   addGaussianNoise,
   addSaltAndPepper,
@@ -317,6 +317,12 @@ export interface AugmentImagesOptions {
    * rounding (a corruption mix), with the image's index in the split.
    */
   corrupt?: (pixels: Float32Array, index: number) => void;
+  /**
+   * Images `j` with `untransformed[j]` = 1 skip `config` and go through
+   * the identity preset instead (the `corrupt` hook still applies): fresh
+   * augmentation's upright share.
+   */
+  untransformed?: Uint8Array;
 }
 
 /**
@@ -337,10 +343,15 @@ export function augmentImages(
 ): Uint8Array<ArrayBuffer> {
   const { images, count, rows, cols, config, seed, split } = options;
   const first = options.firstIndex ?? 0;
-  const { indices, corrupt } = options;
+  const { indices, corrupt, untransformed } = options;
   if (indices && indices.length !== count) {
     throw new RangeError(
       `augmentImages: ${indices.length} indices for ${count} images`,
+    );
+  }
+  if (untransformed && untransformed.length !== count) {
+    throw new RangeError(
+      `augmentImages: ${untransformed.length} untransformed flags for ${count} images`,
     );
   }
   const size = rows * cols;
@@ -351,9 +362,12 @@ export function augmentImages(
   }
   const out = new Uint8Array(count * size);
   const augmenter = new ImageAugmenter(config, rows, cols);
+  const identity = untransformed &&
+    new ImageAugmenter(PRESETS.none, rows, cols);
   for (let j = 0; j < count; j++) {
     const index = indices ? indices[j] : first + j;
-    augmenter.augmentInto(
+    const chosen = identity && untransformed[j] ? identity : augmenter;
+    chosen.augmentInto(
       images,
       j * size,
       out,

@@ -89,7 +89,8 @@ export interface FreshSource {
 /**
  * Epoch `epoch`'s training images: image `j` is `source.images`' image `j`
  * transformed by the recipe's preset keyed by (seed, freshSplitId(epoch),
- * indices[j]), then corrupted by its mix keyed by (seed, epoch,
+ * indices[j]) — or left as it is when {@link uprightImages} draws it for
+ * the upright share — then corrupted by its mix keyed by (seed, epoch,
  * indices[j]). Pure: the same source and epoch give the same bytes.
  *
  * ```ts
@@ -116,45 +117,21 @@ export function freshEpochImages(
     );
   }
   const mix = resolveMix(augmentation.mix, rows, cols);
-  const corrupt = mix &&
-    ((pixels: Float32Array, index: number) =>
-      mix.apply(pixels, seed, epoch, index));
-  const upright = uprightImages(
-    indices,
+  const share = augmentation.upright ?? 0;
+  return augmentImages({
+    images,
+    count: indices.length,
+    rows,
+    cols,
+    config: PRESETS[augmentation.preset],
     seed,
-    epoch,
-    augmentation.upright ?? 0,
-  );
-  // Two passes, the transformed images and the upright ones (through the
-  // identity preset, so they get the same corruption hook), scattered back
-  // into training order.
-  const out = new Uint8Array(indices.length * size);
-  for (const keep of [0, 1]) {
-    const positions: number[] = [];
-    for (let j = 0; j < indices.length; j++) {
-      if (upright[j] === keep) positions.push(j);
-    }
-    if (positions.length === 0) continue;
-    const part = new Uint8Array(positions.length * size);
-    positions.forEach((j, p) =>
-      part.set(images.subarray(j * size, (j + 1) * size), p * size)
-    );
-    const made = augmentImages({
-      images: part,
-      count: positions.length,
-      rows,
-      cols,
-      config: PRESETS[keep ? "none" : augmentation.preset],
-      seed,
-      split: freshSplitId(epoch),
-      indices: Int32Array.from(positions, (j) => indices[j]),
-      corrupt,
-    });
-    positions.forEach((j, p) =>
-      out.set(made.subarray(p * size, (p + 1) * size), j * size)
-    );
-  }
-  return out;
+    split: freshSplitId(epoch),
+    indices,
+    corrupt: mix && ((pixels, index) => mix.apply(pixels, seed, epoch, index)),
+    untransformed: share > 0
+      ? uprightImages(indices, seed, epoch, share)
+      : undefined,
+  });
 }
 
 /** Fresh augmentation failed (in its Worker or here). */
