@@ -160,7 +160,6 @@ export async function runTrainStage(
 ): Promise<TrainStageResult> {
   const log = options.onLog ?? (() => {});
   const name = options.name ?? options.model;
-  options = await checkedOptions(options, name, log);
   const dir = options.modelDir ?? join(options.dataDir, "models", name);
   const paths: TrainPaths = {
     name,
@@ -169,6 +168,7 @@ export async function runTrainStage(
     mnist: join(options.dataDir, "mnist"),
     checkpoint: join(dir, TRAIN_OUTPUTS.checkpoint),
   };
+  options = await checkedOptions(options, paths, log);
   // Fresh augmentation reads the clean training images too.
   const fresh = options.recipe.augmentation !== undefined;
   // The work returns the metrics, or the checkpoint's path when stopped.
@@ -212,7 +212,7 @@ export async function runTrainStage(
  */
 async function checkedOptions(
   options: TrainStageOptions,
-  name: RecipeName,
+  { name, checkpoint }: TrainPaths,
   log: (line: string) => void,
 ): Promise<TrainStageOptions> {
   if (RECIPES[name].model !== options.model) {
@@ -229,11 +229,9 @@ async function checkedOptions(
   }
   const mix = options.recipe.augmentation?.mix;
   if (mix !== undefined) resolveMix(mix, INPUT_SHAPE[0], INPUT_SHAPE[1]);
-  const dir = options.modelDir ?? join(options.dataDir, "models", name);
-  const saved = join(dir, TRAIN_OUTPUTS.checkpoint);
-  if (options.resume === true && !(await exists(saved))) {
+  if (options.resume === true && !(await exists(checkpoint))) {
     log(
-      `train:${name}: --resume: no checkpoint at ${saved}; nothing to resume, running as without it`,
+      `train:${name}: --resume: no checkpoint at ${checkpoint}; nothing to resume, running as without it`,
     );
     return { ...options, resume: false };
   }
