@@ -58,9 +58,10 @@ const METRIC_SHORT: Record<StudyMetric, string> = {
  */
 function pairSentences(summary: StudySummary): string[] {
   const sentences: string[] = [];
-  const names = [...new Set(summary.pairs.map((p) => `${p.a}\u0000${p.b}`))];
-  for (const name of names) {
-    const [a, b] = name.split("\u0000");
+  const recipePairs = new Map(
+    summary.pairs.map((p) => [`${p.a} − ${p.b}`, { a: p.a, b: p.b }]),
+  );
+  for (const [label, { a, b }] of recipePairs) {
     const parts = STUDY_METRICS.flatMap((metric) => {
       const p = summary.pairs.find((q) =>
         q.a === a && q.b === b && q.metric === metric
@@ -72,7 +73,7 @@ function pairSentences(summary: StudySummary): string[] {
       return [`${METRIC_SHORT[metric]} ${formatPoints(p.mean)}${interval}`];
     });
     if (parts.length > 0) {
-      sentences.push(`${a} − ${b}, paired by seed: ${parts.join(", ")}.`);
+      sentences.push(`${label}, paired by seed: ${parts.join(", ")}.`);
     }
   }
   return sentences;

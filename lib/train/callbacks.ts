@@ -1,9 +1,10 @@
 /**
  * The end-of-epoch callbacks, as pure functions of (state, validation
  * loss, settings) → new state: Keras' best-epoch tracking with early
- * stopping (`min_delta` 0), reduce-LR-on-plateau and the cosine schedule. Nothing here touches a
- * model or an optimizer; the loop applies the decisions (copy the best
- * weights, set the new rate). Their state is saved in each checkpoint.
+ * stopping (`min_delta` 0), reduce-LR-on-plateau and the cosine schedule.
+ * Nothing here touches a model or an optimizer; the loop applies the
+ * decisions (copy the best weights, set the new rate). Their state is
+ * saved in each checkpoint.
  *
  * @module
  */
